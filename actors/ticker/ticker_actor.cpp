@@ -1,0 +1,60 @@
+#include "actors/ticker/ticker_actor.hpp"
+
+#include <caf/all.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/caf_types.hpp"
+#include "runtime/logging.hpp"
+
+namespace hamesh::ticker {
+namespace {
+
+struct ticker_state {
+  std::string path;
+  ticker_config cfg;
+  uint64_t ticks = 0;
+  std::shared_ptr<spdlog::logger> log;
+};
+
+caf::behavior ticker_actor(caf::stateful_actor<ticker_state>* self, std::string path,
+                           ticker_config cfg) {
+  self->state.path = std::move(path);
+  self->state.cfg = std::move(cfg);
+  self->state.log = logging::get(self->state.path);
+  self->delayed_send(self, self->state.cfg.interval, ticker_tick_atom_v);
+  return {
+      [=](ticker_tick_atom) {
+        auto& st = self->state;
+        ++st.ticks;
+        st.log->debug("tick {}", st.ticks);
+        if (st.cfg.fail_after != 0 && st.ticks >= st.cfg.fail_after) {
+          self->quit(caf::make_error(caf::sec::runtime_error,
+                                     "fail_after reached (" + std::to_string(st.ticks) + " ticks)"));
+          return;
+        }
+        self->delayed_send(self, st.cfg.interval, ticker_tick_atom_v);
+      },
+      [=](crash_atom) {
+        self->state.log->warn("crash requested");
+        self->quit(caf::make_error(caf::sec::runtime_error, "crash requested"));
+      },
+      [=](state_atom, const std::string&) {
+        auto& st = self->state;
+        actor_state s;
+        s.fields_json = nlohmann::json{{"ticks", st.ticks},
+                                       {"interval", format_duration(st.cfg.interval)},
+                                       {"fail_after", st.cfg.fail_after}}
+                            .dump();
+        return s;
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_ticker(caf::local_actor* parent, const std::string& path, const ticker_config& cfg) {
+  return parent->spawn(ticker_actor, path, cfg);
+}
+
+}  // namespace hamesh::ticker

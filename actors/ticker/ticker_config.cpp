@@ -1,0 +1,38 @@
+#include "actors/ticker/ticker_config.hpp"
+
+#include <set>
+
+#include "config/name_rules.hpp"
+#include "config/table_reader.hpp"
+
+namespace hamesh::ticker {
+
+std::string ticker_config::fingerprint() const {
+  return "interval=" + format_duration(interval) + ";fail_after=" + std::to_string(fail_after) +
+         ";restart=" + std::string(supervision::to_string(restart));
+}
+
+std::vector<ticker_config> parse_tickers(config::table_reader& demo) {
+  std::vector<ticker_config> out;
+  std::set<std::string> names;
+  for (auto& t : demo.array_of_tables("ticker")) {
+    ticker_config c;
+    if (auto name = t.string("name", true)) {
+      if (!config::valid_name(*name))
+        t.error("name", config::name_rule_message(*name));
+      else if (!names.insert(*name).second)
+        t.error("name", "duplicate ticker name \"" + *name + "\"");
+      c.name = *name;
+    }
+    if (auto v = t.duration_value("interval", std::chrono::milliseconds(1), std::chrono::hours(1)))
+      c.interval = *v;
+    if (auto v = t.integer("fail_after", 0, 1'000'000'000)) c.fail_after = static_cast<uint64_t>(*v);
+    if (auto v = t.choice("restart", {"permanent", "transient", "temporary"}))
+      c.restart = *supervision::parse_restart_type(*v);
+    t.finish();
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace hamesh::ticker

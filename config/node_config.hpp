@@ -1,0 +1,84 @@
+#pragma once
+// Everything a node's config says, as plain values. Functions see only their own part.
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "actors/ticker/ticker_config.hpp"
+#include "runtime/duration.hpp"
+#include "runtime/supervision/policy.hpp"
+
+namespace hamesh::config {
+
+struct node_section {
+  std::string name;
+};
+
+// [mesh]: the endpoint this node publishes its actors on (hameshctl connects here).
+struct mesh_section {
+  bool enabled = false;
+  std::string listen_host;
+  uint16_t listen_port = 0;
+  // CAF middleman keep-alive: without it a stalled peer is never noticed (CAF default 0).
+  duration heartbeat = std::chrono::milliseconds(500);
+  duration connection_timeout = std::chrono::seconds(2);
+};
+
+// [tls]: mutual TLS for the mesh, with certificates of the cluster CA.
+struct tls_section {
+  bool enabled = false;
+  std::filesystem::path ca;
+  std::filesystem::path certificate;
+  std::filesystem::path key;
+  std::string passphrase;
+};
+
+struct log_section {
+  std::string level = "info";  // trace, debug, info, warn, error, critical, off
+  std::string format = "text";  // text or json (one JSON object per line)
+  std::optional<std::filesystem::path> file;  // stderr when unset
+  // Per-component levels; a component is an actor path, and the longest prefix wins.
+  std::vector<std::pair<std::string, std::string>> components;
+};
+
+struct subtree_supervision {
+  supervision::strategy strategy = supervision::strategy::one_for_one;
+  supervision::restart_intensity intensity;
+};
+
+struct supervision_section {
+  // The node's top; subtrees default to the same intensity.
+  supervision::restart_intensity root{5, std::chrono::seconds(30)};
+  // Per child, how long a graceful stop may take before it is killed.
+  duration shutdown_timeout = std::chrono::seconds(5);
+  // SIGTERM: the whole tree must be down by then, or what is left is killed.
+  duration stop_deadline = std::chrono::seconds(30);
+  // Per function subtree: demo, lb, proxy, storage.
+  std::map<std::string, subtree_supervision> subtrees;
+};
+
+struct demo_section {
+  bool enabled = false;
+  std::vector<ticker::ticker_config> tickers;
+};
+
+struct node_config {
+  std::filesystem::path file;  // the config file, absolute
+  node_section node;
+  mesh_section mesh;
+  tls_section tls;
+  log_section log;
+  supervision_section supervision;
+  demo_section demo;
+
+  // The supervision settings of a function subtree, with the defaults of DESIGN.md.
+  subtree_supervision subtree(const std::string& function) const;
+};
+
+// The function subtrees a config may name, with their default strategies.
+const std::vector<std::pair<std::string, supervision::strategy>>& function_subtrees();
+
+}  // namespace hamesh::config

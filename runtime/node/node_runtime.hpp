@@ -1,0 +1,15 @@
+#pragma once
+// Runs a node until SIGTERM/SIGINT: builds the tree, publishes it on [mesh] listen,
+// reloads on SIGHUP (an invalid new config is refused and the running one stays).
+#include "config/node_config.hpp"
+
+namespace hamesh::node {
+
+struct run_options {
+  bool dump_state = false;  // print the state tree as JSON once everything is up, then stop
+};
+
+// Returns the process exit code.
+int run_node(const config::node_config& cfg, const run_options& options);
+
+}  // namespace hamesh::node

@@ -1,0 +1,53 @@
+#include "runtime/node/node_tree.hpp"
+
+#include <caf/actor.hpp>
+
+#include "actors/ticker/ticker_actor.hpp"
+
+namespace hamesh::node {
+namespace {
+
+using supervision::child_spec;
+using supervision::supervisor_spec;
+
+std::shared_ptr<supervisor_spec> subtree_spec(const config::node_config& cfg, const std::string& function) {
+  auto spec = std::make_shared<supervisor_spec>();
+  auto policy = cfg.subtree(function);
+  spec->strat = policy.strategy;
+  spec->intensity = policy.intensity;
+  spec->shutdown_timeout = cfg.supervision.shutdown_timeout;
+  return spec;
+}
+
+child_spec as_child(const std::string& name, std::shared_ptr<const supervisor_spec> sub) {
+  child_spec c;
+  c.info = {name, "supervisor", supervision::restart_type::permanent, sub->fingerprint()};
+  c.subtree = std::move(sub);
+  return c;
+}
+
+std::shared_ptr<const supervisor_spec> demo_tree(const config::node_config& cfg) {
+  auto spec = subtree_spec(cfg, "demo");
+  for (const auto& t : cfg.demo.tickers) {
+    child_spec c;
+    c.info = {"ticker/" + t.name, "ticker", t.restart, t.fingerprint()};
+    c.start = [t](caf::local_actor* parent, const std::string& path) {
+      return ticker::spawn_ticker(parent, path, t);
+    };
+    spec->children.push_back(std::move(c));
+  }
+  return spec;
+}
+
+}  // namespace
+
+std::shared_ptr<const supervisor_spec> build_node_tree(const config::node_config& cfg) {
+  auto root = std::make_shared<supervisor_spec>();
+  root->strat = supervision::strategy::one_for_one;
+  root->intensity = cfg.supervision.root;
+  root->shutdown_timeout = cfg.supervision.shutdown_timeout;
+  if (cfg.demo.enabled) root->children.push_back(as_child("demo", demo_tree(cfg)));
+  return root;
+}
+
+}  // namespace hamesh::node

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages hamesh needs to build and test, only those missing.
+# Idempotent: a second run installs nothing and prints "setup: all packages present".
+# Runs as root (apt-get); without root it lists what is missing and fails.
+set -euo pipefail
+
+packages=(
+  # build
+  g++ cmake ninja-build ccache pkg-config
+  libcaf-dev libssl-dev libmsgpack-cxx-dev libspdlog-dev libfmt-dev libboost-test-dev
+  libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
+  # fuzz targets (libFuzzer ships in clang's runtime)
+  clang-14 libclang-rt-14-dev
+  # tests: real peers and tooling
+  python3 iproute2 procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "setup: all packages present"
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+if [[ $(id -u) -ne 0 ]]; then
+  echo "setup: not root; run as root or install: apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "setup: done"
