@@ -7,6 +7,7 @@
 #include "runtime/node/node_runtime.hpp"
 
 int main(int argc, char** argv) {
+  hamesh::node::block_node_signals();
   CLI::App app{"hamesh-node: runs one hamesh node (a supervision tree of cluster functions)"};
   std::string config_path;
   bool check_config = false;

@@ -90,6 +90,18 @@ bool stop_tree(caf::scoped_actor& self, const caf::actor& root, const config::no
 
 }  // namespace
 
+sigset_t node_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, s);
+  return signals;
+}
+
+void block_node_signals() {
+  sigset_t signals = node_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
 int run_node(const config::node_config& initial, const run_options& options) {
   config::node_config current = initial;
   std::string why;
@@ -99,12 +111,7 @@ int run_node(const config::node_config& initial, const run_options& options) {
   }
   auto log = logging::get("node");
 
-  // Signals are taken synchronously by this thread: block them before CAF starts its
-  // threads, which inherit the mask, so that none of them is interrupted.
-  sigset_t signals;
-  sigemptyset(&signals);
-  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, s);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  sigset_t signals = node_signals();
 
   caf::actor_system_config sys_cfg;
   add_message_types(sys_cfg);

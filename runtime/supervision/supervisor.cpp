@@ -37,6 +37,7 @@ struct supervisor_state {
   std::deque<step> steps;                     // decisions not carried out yet
   std::optional<std::string> stopping;        // the child a stop step waits for
   uint64_t stop_generation = 0;
+  steady::time_point stop_began;
   std::optional<caf::error> quit_when_done;  // shutting down or escalating
   std::shared_ptr<const supervisor_spec> pending_reload;
   steady::time_point started_at;
@@ -80,6 +81,8 @@ void run_steps(self_ptr self) {
     auto it = st.running.find(s.child);
     if (it == st.running.end()) continue;  // gone already
     st.stopping = s.child;
+    st.stop_began = steady::now();
+    st.log->info("stopping {}", st.child_path(s.child));
     self->send_exit(it->second, caf::exit_reason::user_shutdown);
     self->delayed_send(self, st.spec->shutdown_timeout, stop_timeout_atom_v, ++st.stop_generation);
   }
@@ -291,6 +294,7 @@ caf::behavior supervisor_actor(self_ptr self, std::shared_ptr<const supervisor_s
     if (name.empty()) return;  // an earlier incarnation, already dealt with
     st.running.erase(name);
     if (st.stopping == name) {
+      st.log->info("stopped {} ({} ms)", st.child_path(name), millis_since(st.stop_began, steady::now()));
       st.stopping.reset();
       run_steps(self);
       return;

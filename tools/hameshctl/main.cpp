@@ -1,0 +1,129 @@
+// hameshctl: inspects and acts on a live hamesh node over its control endpoint ([mesh] listen).
+// Exit codes: 0 done; 1 the node refused (unknown path, ...); 3 the node cannot be reached;
+// other non-zero values are command-line errors.
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <caf/openssl/all.hpp>
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "runtime/caf_types.hpp"
+#include "tools/hameshctl/state_view.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int exit_refused = 1;
+constexpr int exit_unreachable = 3;
+
+struct options {
+  std::string node = "127.0.0.1:4700";
+  std::string ca, cert, key;
+  bool json = false;
+  std::chrono::milliseconds timeout{5000};
+};
+
+std::string normalize(std::string path) {
+  while (!path.empty() && path.front() == '/') path.erase(path.begin());
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  return path;
+}
+
+int run(const options& opt, const std::string& command, const std::string& path_arg) {
+  auto colon = opt.node.rfind(':');
+  if (colon == std::string::npos) {
+    std::cerr << "hameshctl: -n expects HOST:PORT, got \"" << opt.node << "\"\n";
+    return 2;
+  }
+  std::string host = opt.node.substr(0, colon);
+  uint16_t port = static_cast<uint16_t>(std::stoi(opt.node.substr(colon + 1)));
+  bool tls = !opt.cert.empty() || !opt.key.empty() || !opt.ca.empty();
+
+  caf::actor_system_config cfg;
+  hamesh::add_message_types(cfg);
+  cfg.load<caf::io::middleman>();
+  if (tls) {
+    cfg.load<caf::openssl::manager>();
+    cfg.set("openssl.certificate", opt.cert);
+    cfg.set("openssl.key", opt.key);
+    cfg.set("openssl.cafile", opt.ca);
+  }
+  caf::actor_system sys{cfg};
+  auto node = tls ? caf::openssl::remote_actor(sys, host, port) : sys.middleman().remote_actor(host, port);
+  if (!node) {
+    std::cerr << "hameshctl: cannot reach node at " << opt.node << ": " << hamesh::describe(node.error())
+              << (tls ? " (check --ca/--cert/--key: they must come from the node's cluster CA)" : "")
+              << "\n";
+    return exit_unreachable;
+  }
+  caf::scoped_actor self{sys};
+  int rc = 0;
+  auto on_error = [&](caf::error& err) {
+    bool unreachable = err == caf::sec::request_timeout || err == caf::sec::request_receiver_down;
+    std::cerr << "hameshctl: " << (unreachable ? "node " + opt.node + " did not answer: " : "")
+              << hamesh::describe(err) << "\n";
+    rc = unreachable ? exit_unreachable : exit_refused;
+  };
+  std::string path = normalize(path_arg);
+  if (command == "kill" || command == "restart") {
+    auto request = command == "kill" ? self->request(*node, opt.timeout, hamesh::kill_path_atom_v, path)
+                                     : self->request(*node, opt.timeout, hamesh::restart_path_atom_v, path);
+    request.receive(
+        [&](caf::ok_atom) {
+          if (opt.json) std::cout << "{\"ok\":true,\"path\":\"" << path << "\",\"action\":\"" << command << "\"}\n";
+          else std::cout << (command == "kill" ? "killed " : "restarting ") << path << "\n";
+        },
+        on_error);
+  } else {
+    std::string query = command == "show" ? path : "";
+    self->request(*node, opt.timeout, hamesh::state_atom_v, query)
+        .receive(
+            [&](hamesh::actor_state& state) {
+              if (opt.json) std::cout << hamesh::to_json(state, 2) << "\n";
+              else if (command == "tree") std::cout << hamesh::ctl::render_tree(state);
+              else if (command == "status") std::cout << hamesh::ctl::render_status(state);
+              else std::cout << hamesh::ctl::render_actor(state);
+            },
+            on_error);
+  }
+  self->send_exit(*node, caf::exit_reason::normal);  // drop our proxy; the node stays up
+  return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"hameshctl: inspect and act on a live hamesh node"};
+  options opt;
+  app.add_option("-n,--node", opt.node, "the node's control endpoint HOST:PORT ([mesh] listen)")
+      ->capture_default_str();
+  app.add_option("--ca", opt.ca, "cluster CA certificate (PEM), for a node with [tls]");
+  app.add_option("--cert", opt.cert, "client certificate (PEM) signed by the cluster CA");
+  app.add_option("--key", opt.key, "client key (PEM)");
+  app.add_flag("--json", opt.json, "print one JSON document instead of a table");
+  int64_t timeout_ms = 5000;
+  app.add_option("--timeout-ms", timeout_ms, "how long to wait for the node's answer")->capture_default_str();
+  app.require_subcommand(1);
+  std::string path;
+  auto* status = app.add_subcommand("status", "the node: name, status, uptime, degraded or not");
+  auto* tree = app.add_subcommand("tree", "the supervision tree: kind, status, restarts, uptime of every actor");
+  auto* show = app.add_subcommand("show", "one actor's full state");
+  show->add_option("PATH", path, "actor path, e.g. demo/ticker/t1 (/ for the node)")->required();
+  auto* kill = app.add_subcommand("kill", "make an actor fail, as a crash would; its supervisor restarts it");
+  kill->add_option("PATH", path, "actor path")->required();
+  auto* restart = app.add_subcommand("restart", "stop and start an actor");
+  restart->add_option("PATH", path, "actor path")->required();
+  CLI11_PARSE(app, argc, argv);
+  opt.timeout = std::chrono::milliseconds(timeout_ms);
+  if ((!opt.cert.empty() || !opt.key.empty() || !opt.ca.empty()) &&
+      (opt.cert.empty() || opt.key.empty() || opt.ca.empty())) {
+    std::cerr << "hameshctl: --ca, --cert and --key go together\n";
+    return 2;
+  }
+  std::string command = status->parsed() ? "status" : tree->parsed() ? "tree" : show->parsed() ? "show"
+                        : kill->parsed() ? "kill" : "restart";
+  (void)restart;
+  return run(opt, command, path);
+}

@@ -1,0 +1,87 @@
+#include "tools/hameshctl/state_view.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+namespace hamesh::ctl {
+namespace {
+
+std::string failure_text(const actor_state& s) {
+  if (s.last_failure.empty()) return "";
+  return s.last_failure + " (" + human_duration_ms(s.last_failure_age_ms) + " ago)";
+}
+
+void collect(const actor_state& s, std::vector<std::vector<std::string>>& rows) {
+  rows.push_back({s.path, s.kind, s.status, std::to_string(s.restarts),
+                  human_duration_ms(s.uptime_ms), failure_text(s)});
+  for (auto& c : s.children) collect(c, rows);
+}
+
+}  // namespace
+
+std::string human_duration_ms(int64_t ms) {
+  if (ms < 0) return "-";
+  char buf[32];
+  if (ms < 1000) std::snprintf(buf, sizeof buf, "%lldms", static_cast<long long>(ms));
+  else if (ms < 60'000) std::snprintf(buf, sizeof buf, "%.1fs", ms / 1000.0);
+  else if (ms < 3'600'000) std::snprintf(buf, sizeof buf, "%lldm%02llds", static_cast<long long>(ms / 60'000), static_cast<long long>(ms / 1000 % 60));
+  else if (ms < 86'400'000) std::snprintf(buf, sizeof buf, "%lldh%02lldm", static_cast<long long>(ms / 3'600'000), static_cast<long long>(ms / 60'000 % 60));
+  else std::snprintf(buf, sizeof buf, "%lldd%02lldh", static_cast<long long>(ms / 86'400'000), static_cast<long long>(ms / 3'600'000 % 24));
+  return buf;
+}
+
+std::string render_tree(const actor_state& root) {
+  std::vector<std::vector<std::string>> rows{{"PATH", "KIND", "STATUS", "RESTARTS", "UPTIME", "LAST FAILURE"}};
+  collect(root, rows);
+  std::vector<size_t> width(rows[0].size(), 0);
+  for (auto& r : rows)
+    for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  std::string out;
+  for (auto& r : rows) {
+    std::string line;
+    for (size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string render_actor(const actor_state& s) {
+  std::string out;
+  auto line = [&](const std::string& k, const std::string& v) { out += k + std::string(k.size() < 14 ? 14 - k.size() : 1, ' ') + v + "\n"; };
+  line("path", s.path);
+  line("name", s.name);
+  line("kind", s.kind);
+  line("status", s.status);
+  line("restarts", std::to_string(s.restarts));
+  line("uptime", human_duration_ms(s.uptime_ms));
+  line("last failure", s.last_failure.empty() ? "-" : failure_text(s));
+  auto fields = nlohmann::json::parse(s.fields_json, nullptr, false);
+  if (fields.is_object())
+    for (auto& [k, v] : fields.items()) line(k, v.is_string() ? v.get<std::string>() : v.dump());
+  if (!s.children.empty()) {
+    out += "children\n";
+    for (auto& c : s.children) out += "  " + c.path + "  " + c.kind + "  " + c.status + "\n";
+  }
+  return out;
+}
+
+std::string render_status(const actor_state& root) {
+  auto fields = nlohmann::json::parse(root.fields_json, nullptr, false);
+  bool degraded = fields.is_object() && fields.value("degraded", false);
+  std::string out = "node      " + root.name + "\n";
+  out += "status    " + root.status + "\n";
+  out += "uptime    " + human_duration_ms(root.uptime_ms) + "\n";
+  out += "degraded  " + std::string(degraded ? "yes: " + fields["degraded_reason"].get<std::string>() : "no") + "\n";
+  out += "functions";
+  if (root.children.empty()) out += " none";
+  for (auto& c : root.children) out += " " + c.name + "(" + c.status + ")";
+  return out + "\n";
+}
+
+}  // namespace hamesh::ctl

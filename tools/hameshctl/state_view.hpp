@@ -1,0 +1,18 @@
+#pragma once
+// How hameshctl shows actor state to a person: a table for trees, key/value for one actor.
+#include <string>
+
+#include "runtime/actor_state.hpp"
+
+namespace hamesh::ctl {
+
+// "850ms", "12.3s", "5m02s", "3h04m", "2d03h"; "-" for a negative (unknown) value.
+std::string human_duration_ms(int64_t ms);
+// PATH KIND STATUS RESTARTS UPTIME LAST-FAILURE, one actor a line, depth-first.
+std::string render_tree(const actor_state& root);
+// Every field of one actor, its own fields included, and its children's paths.
+std::string render_actor(const actor_state& actor);
+// The node's top in a few lines: name, status, uptime, degraded or not, its functions.
+std::string render_status(const actor_state& root);
+
+}  // namespace hamesh::ctl
