@@ -20,6 +20,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(hamesh, caf::first_custom_type_id)
   CAF_ADD_ATOM(hamesh, hamesh, kill_path_atom, "killpath")
   // (restart_path_atom, path) -> ok: stop and start that actor
   CAF_ADD_ATOM(hamesh, hamesh, restart_path_atom, "restart")
+  // (halt_atom) to a supervisor: kill the subtree now (a stop past its deadline)
+  CAF_ADD_ATOM(hamesh, hamesh, halt_atom, "halt")
   // (crash_atom): the demo ticker fails on purpose
   CAF_ADD_ATOM(hamesh, hamesh, crash_atom, "crash")
   // (reload_atom, spec): replace a supervisor's children; only changed ones restart

@@ -14,6 +14,7 @@ struct ticker_state {
   std::string path;
   ticker_config cfg;
   uint64_t ticks = 0;
+  caf::error pending_exit;
   std::shared_ptr<spdlog::logger> log;
 };
 
@@ -23,7 +24,17 @@ caf::behavior ticker_actor(caf::stateful_actor<ticker_state>* self, std::string 
   self->state.cfg = std::move(cfg);
   self->state.log = logging::get(self->state.path);
   self->delayed_send(self, self->state.cfg.interval, ticker_tick_atom_v);
+  if (self->state.cfg.stop_delay > duration::zero()) {
+    // Asked to stop, it takes stop_delay to do so, like an actor draining connections.
+    self->set_exit_handler([=](caf::exit_msg& em) {
+      if (em.reason == caf::exit_reason::kill) return self->quit(em.reason);  // not negotiable
+      self->state.log->info("stopping in {}", format_duration(self->state.cfg.stop_delay));
+      self->delayed_send(self, self->state.cfg.stop_delay, stop_timeout_atom_v, uint64_t{0});
+      self->state.pending_exit = em.reason;
+    });
+  }
   return {
+      [=](stop_timeout_atom, uint64_t) { self->quit(self->state.pending_exit); },
       [=](ticker_tick_atom) {
         auto& st = self->state;
         ++st.ticks;

@@ -18,6 +18,9 @@ struct ticker_config {
   std::string name;
   duration interval = std::chrono::seconds(1);
   uint64_t fail_after = 0;  // fail on this tick (0: never); a flapping actor for scenarios
+  // How long it takes to stop when asked (0: at once); a slow-to-stop actor for testing
+  // shutdown_timeout.
+  duration stop_delay = duration::zero();
   supervision::restart_type restart = supervision::restart_type::permanent;
 
   // Everything that, when changed by a reload, needs a new actor.

@@ -10,15 +10,29 @@ int main(int argc, char** argv) {
   hamesh::node::block_node_signals();
   CLI::App app{"hamesh-node: runs one hamesh node (a supervision tree of cluster functions)"};
   std::string config_path;
-  bool check_config = false;
+  std::string check_path;
   hamesh::node::run_options options;
-  app.add_option("-c,--config", config_path, "node config file (TOML)")->required();
-  app.add_flag("-t,--check-config", check_config,
-               "validate the config, print every error with file:line:column, exit 0 or 1");
+  auto* config_opt = app.add_option("-c,--config", config_path, "node config file (TOML)");
+  auto* check_opt = app.add_option("-t,--check-config", check_path,
+                                   "validate a config (this FILE, or --config's), print every error "
+                                   "with file:line:column, exit 0 or 1")
+                        ->expected(0, 1);
   app.add_flag("--dump-state", options.dump_state,
                "start, print the state tree as JSON once every actor is up, stop");
   app.set_version_flag("--version", std::string("hamesh-node ") + HAMESH_VERSION);
   CLI11_PARSE(app, argc, argv);
+  bool check_config = check_opt->count() > 0;
+  if (check_config && !check_path.empty()) {
+    if (config_opt->count() > 0 && config_path != check_path) {
+      std::cerr << "hamesh-node: give the file once: --check-config FILE or --config FILE --check-config\n";
+      return 2;
+    }
+    config_path = check_path;
+  }
+  if (config_path.empty()) {
+    std::cerr << "hamesh-node: --config FILE is required\nRun with --help for more information.\n";
+    return 2;
+  }
 
   auto loaded = hamesh::config::load_node_config(config_path);
   if (!loaded.config) {

@@ -83,8 +83,10 @@ bool stop_tree(caf::scoped_actor& self, const caf::actor& root, const config::no
   if (down) return true;
   log.error("the tree did not stop within {}; killing what is left",
             format_duration(cfg.supervision.stop_deadline));
-  caf::anon_send_exit(root, caf::exit_reason::kill);
-  self->receive([&](caf::down_msg&) {}, caf::after(2s) >> [] {});
+  caf::anon_send(root, halt_atom_v);
+  bool halted = false;
+  self->receive([&](caf::down_msg&) { halted = true; }, caf::after(2s) >> [] {});
+  if (!halted) caf::anon_send_exit(root, caf::exit_reason::kill);
   return false;
 }
 

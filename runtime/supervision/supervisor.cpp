@@ -84,7 +84,12 @@ void run_steps(self_ptr self) {
     st.stop_began = steady::now();
     st.log->info("stopping {}", st.child_path(s.child));
     self->send_exit(it->second, caf::exit_reason::user_shutdown);
-    self->delayed_send(self, st.spec->shutdown_timeout, stop_timeout_atom_v, ++st.stop_generation);
+    ++st.stop_generation;
+    // A subtree gets no timeout of its own (as in OTP): it is waiting on its own children's
+    // timeouts, and the node's stop_deadline bounds the whole tree.
+    const child_record* rec = st.core->find(s.child);
+    if (!rec || !rec->info.is_supervisor())
+      self->delayed_send(self, st.spec->shutdown_timeout, stop_timeout_atom_v, st.stop_generation);
   }
   if (st.stopping || !st.steps.empty()) return;
   if (st.quit_when_done) {
@@ -121,6 +126,21 @@ void begin_shutdown(self_ptr self, caf::error reason) {
   st.pending_reload.reset();
   stop_everything(self);
   run_steps(self);
+}
+
+// No more graceful steps: every leaf is killed now, every subtree is told to do the same.
+// Explicit messages rather than link propagation, which CAF does not do for a killed actor.
+void halt(self_ptr self) {
+  auto& st = self->state;
+  st.log->warn("halting: killing {} children now", st.running.size());
+  for (auto& [name, child] : st.running) {
+    const child_record* rec = st.core->find(name);
+    if (rec && rec->info.is_supervisor())
+      self->send(child, halt_atom_v);
+    else
+      self->send_exit(child, caf::exit_reason::kill);
+  }
+  self->quit(caf::exit_reason::kill);
 }
 
 void enter_degraded(self_ptr self, const std::string& reason) {
@@ -308,6 +328,7 @@ caf::behavior supervisor_actor(self_ptr self, std::shared_ptr<const supervisor_s
   self->set_exit_handler([=](caf::exit_msg& em) {
     if (em.source && em.source != self->state.parent && em.source != self->address()) return;
     if (!em.reason || em.reason == caf::exit_reason::normal) return;
+    if (em.reason == caf::exit_reason::kill) return halt(self);
     begin_shutdown(self, em.reason);
   });
 
@@ -390,6 +411,7 @@ caf::behavior supervisor_actor(self_ptr self, std::shared_ptr<const supervisor_s
         }
         apply_reload(self, std::move(next));
       },
+      [=](halt_atom) { halt(self); },
       [=](subscribe_atom, degraded_atom) {
         auto& st = self->state;
         auto who = caf::actor_cast<caf::actor>(self->current_sender());

@@ -82,7 +82,7 @@ BOOST_AUTO_TEST_CASE(broken_configs_are_refused_with_position_and_key_path) {
       {"duplicate ticker", "[node]\nname = \"n\"\n[[demo.ticker]]\nname = \"a\"\n[[demo.ticker]]\nname = \"a\"\n",
        "t.toml:6:8: demo.ticker[1].name: duplicate ticker name \"a\""},
       {"unknown ticker key", "[node]\nname = \"n\"\n[[demo.ticker]]\nname = \"a\"\nintervall = \"1s\"\n",
-       "t.toml:5:1: demo.ticker[0].intervall: unknown key (known keys here: fail_after, interval, name, restart)"},
+       "t.toml:5:1: demo.ticker[0].intervall: unknown key (known keys here: fail_after, interval, name, restart, stop_delay)"},
       {"ticker interval too short", "[node]\nname = \"n\"\n[[demo.ticker]]\nname = \"a\"\ninterval = \"0s\"\n",
        "t.toml:5:12: demo.ticker[0].interval: expected a duration string in 1ms..1h, like \"500ms\", found string \"0s\""},
       {"ticker as a table", "[node]\nname = \"n\"\n[demo.ticker]\nname = \"a\"\n",
