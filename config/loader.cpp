@@ -13,7 +13,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::vector<std::string> log_levels = {"trace", "debug", "info", "warn",
+const std::vector<std::string> log_levels = {"trace", "debug",    "info", "warn",
                                              "error", "critical", "off"};
 
 bool is_loopback(const std::string& host) {
@@ -39,11 +39,13 @@ void read_mesh(table_reader& root, node_config& cfg) {
     cfg.mesh.listen_port = ep->second;
   }
   if (auto v = t->duration_value("heartbeat", 10ms, 1min)) cfg.mesh.heartbeat = *v;
-  if (auto v = t->duration_value("connection_timeout", 50ms, 10min)) cfg.mesh.connection_timeout = *v;
+  if (auto v = t->duration_value("connection_timeout", 50ms, 10min))
+    cfg.mesh.connection_timeout = *v;
   if (!cfg.tls.enabled && !cfg.mesh.listen_host.empty() && !is_loopback(cfg.mesh.listen_host))
-    t->error("listen", "expected a loopback address without [tls] (this endpoint controls actors; "
-                       "expose it beyond this host only with mutual TLS), found \"" +
-                           cfg.mesh.listen_host + "\"");
+    t->error("listen",
+             "expected a loopback address without [tls] (this endpoint controls actors; "
+             "expose it beyond this host only with mutual TLS), found \"" +
+                 cfg.mesh.listen_host + "\"");
   if (cfg.mesh.connection_timeout <= cfg.mesh.heartbeat)
     t->error("connection_timeout", "expected a duration longer than mesh.heartbeat (" +
                                        format_duration(cfg.mesh.heartbeat) + "), found " +

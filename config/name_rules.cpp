@@ -14,7 +14,8 @@ bool valid_name(const std::string& name) {
 
 std::string name_rule_message(const std::string& found) {
   return "expected a name of 1..64 characters from A-Z a-z 0-9 _ . - (not starting with . or -), "
-         "found string \"" + found + "\"";
+         "found string \"" +
+         found + "\"";
 }
 
 }  // namespace hamesh::config

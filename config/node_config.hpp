@@ -37,8 +37,8 @@ struct tls_section {
 };
 
 struct log_section {
-  std::string level = "info";  // trace, debug, info, warn, error, critical, off
-  std::string format = "text";  // text or json (one JSON object per line)
+  std::string level = "info";                 // trace, debug, info, warn, error, critical, off
+  std::string format = "text";                // text or json (one JSON object per line)
   std::optional<std::filesystem::path> file;  // stderr when unset
   // Per-component levels; a component is an actor path, and the longest prefix wins.
   std::vector<std::pair<std::string, std::string>> components;

@@ -22,15 +22,24 @@ std::string describe(const toml::node& node) {
       if (s.size() > 40) s = s.substr(0, 37) + "...";
       return "string \"" + s + "\"";
     }
-    case toml::node_type::integer: return "integer " + std::to_string(node.as_integer()->get());
-    case toml::node_type::floating_point: return "float";
-    case toml::node_type::boolean: return node.as_boolean()->get() ? "true" : "false";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    default: return "nothing";
+    case toml::node_type::integer:
+      return "integer " + std::to_string(node.as_integer()->get());
+    case toml::node_type::floating_point:
+      return "float";
+    case toml::node_type::boolean:
+      return node.as_boolean()->get() ? "true" : "false";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    default:
+      return "nothing";
   }
 }
 
@@ -43,7 +52,9 @@ std::string table_reader::child_path(const std::string& key) const {
   return path_.empty() ? key : path_ + "." + key;
 }
 
-bool table_reader::has(const std::string& key) const { return table_->contains(key); }
+bool table_reader::has(const std::string& key) const {
+  return table_->contains(key);
+}
 
 void table_reader::error_at(const toml::node* node, const std::string& key,
                             const std::string& message) {
@@ -63,7 +74,8 @@ void table_reader::error(const std::string& key, const std::string& message) {
 const toml::node* table_reader::get(const std::string& key, bool required, const char* expected) {
   read_.insert(key);
   const toml::node* node = table_->get(key);
-  if (!node && required) error_at(nullptr, key, std::string("missing required key (expected ") + expected + ")");
+  if (!node && required)
+    error_at(nullptr, key, std::string("missing required key (expected ") + expected + ")");
   return node;
 }
 
@@ -186,7 +198,8 @@ std::optional<std::vector<std::string>> table_reader::string_array(const std::st
   for (size_t i = 0; i < arr->size(); ++i) {
     const toml::node& item = *arr->get(i);
     if (!item.is_string()) {
-      error_at(&item, key + "[" + std::to_string(i) + "]", "expected a string, found " + describe(item));
+      error_at(&item, key + "[" + std::to_string(i) + "]",
+               "expected a string, found " + describe(item));
       ok = false;
       continue;
     }
@@ -212,7 +225,8 @@ std::vector<table_reader> table_reader::array_of_tables(const std::string& key) 
   if (!node) return out;
   auto* arr = node->as_array();
   if (!arr) {
-    error_at(node, key, "expected an array of tables ([[" + child_path(key) + "]]), found " + describe(*node));
+    error_at(node, key,
+             "expected an array of tables ([[" + child_path(key) + "]]), found " + describe(*node));
     return out;
   }
   for (size_t i = 0; i < arr->size(); ++i) {

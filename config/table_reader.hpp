@@ -23,8 +23,8 @@ class node;
 namespace hamesh::config {
 
 struct source_context {
-  std::string file;                  // as given on the command line, for messages
-  std::filesystem::path base_dir;    // relative paths in the config resolve against this
+  std::string file;                // as given on the command line, for messages
+  std::filesystem::path base_dir;  // relative paths in the config resolve against this
   config_errors* errors = nullptr;
 };
 

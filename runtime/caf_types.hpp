@@ -13,25 +13,25 @@ struct supervisor_spec;
 }
 
 CAF_BEGIN_TYPE_ID_BLOCK(hamesh, caf::first_custom_type_id)
-  CAF_ADD_TYPE_ID(hamesh, (hamesh::actor_state))
-  // (state_atom, path) -> actor_state: the actor at path (relative to the receiver), "" = self
-  CAF_ADD_ATOM(hamesh, hamesh, state_atom, "state")
-  // (kill_path_atom, path) -> ok: make that actor fail, as a crash would
-  CAF_ADD_ATOM(hamesh, hamesh, kill_path_atom, "killpath")
-  // (restart_path_atom, path) -> ok: stop and start that actor
-  CAF_ADD_ATOM(hamesh, hamesh, restart_path_atom, "restart")
-  // (halt_atom) to a supervisor: kill the subtree now (a stop past its deadline)
-  CAF_ADD_ATOM(hamesh, hamesh, halt_atom, "halt")
-  // (crash_atom): the demo ticker fails on purpose
-  CAF_ADD_ATOM(hamesh, hamesh, crash_atom, "crash")
-  // (reload_atom, spec): replace a supervisor's children; only changed ones restart
-  CAF_ADD_ATOM(hamesh, hamesh, reload_atom, "reload")
-  // (subscribe_atom, degraded_atom) to the root; later (degraded_atom, reason) is sent back
-  CAF_ADD_ATOM(hamesh, hamesh, subscribe_atom, "subscribe")
-  CAF_ADD_ATOM(hamesh, hamesh, degraded_atom, "degraded")
-  // internal timers
-  CAF_ADD_ATOM(hamesh, hamesh, stop_timeout_atom, "stoptmo")
-  CAF_ADD_ATOM(hamesh, hamesh, ticker_tick_atom, "ttick")
+CAF_ADD_TYPE_ID(hamesh, (hamesh::actor_state))
+// (state_atom, path) -> actor_state: the actor at path (relative to the receiver), "" = self
+CAF_ADD_ATOM(hamesh, hamesh, state_atom, "state")
+// (kill_path_atom, path) -> ok: make that actor fail, as a crash would
+CAF_ADD_ATOM(hamesh, hamesh, kill_path_atom, "killpath")
+// (restart_path_atom, path) -> ok: stop and start that actor
+CAF_ADD_ATOM(hamesh, hamesh, restart_path_atom, "restart")
+// (halt_atom) to a supervisor: kill the subtree now (a stop past its deadline)
+CAF_ADD_ATOM(hamesh, hamesh, halt_atom, "halt")
+// (crash_atom): the demo ticker fails on purpose
+CAF_ADD_ATOM(hamesh, hamesh, crash_atom, "crash")
+// (reload_atom, spec): replace a supervisor's children; only changed ones restart
+CAF_ADD_ATOM(hamesh, hamesh, reload_atom, "reload")
+// (subscribe_atom, degraded_atom) to the root; later (degraded_atom, reason) is sent back
+CAF_ADD_ATOM(hamesh, hamesh, subscribe_atom, "subscribe")
+CAF_ADD_ATOM(hamesh, hamesh, degraded_atom, "degraded")
+// internal timers
+CAF_ADD_ATOM(hamesh, hamesh, stop_timeout_atom, "stoptmo")
+CAF_ADD_ATOM(hamesh, hamesh, ticker_tick_atom, "ttick")
 CAF_END_TYPE_ID_BLOCK(hamesh)
 
 // Reload specs carry factories: they only ever travel inside one process.
@@ -41,9 +41,8 @@ namespace hamesh {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, actor_state& x) {
-  return f(caf::meta::type_name("hamesh.actor_state"), x.path, x.name, x.kind, x.status,
-           x.restarts, x.uptime_ms, x.last_failure, x.last_failure_age_ms, x.fields_json,
-           x.children);
+  return f(caf::meta::type_name("hamesh.actor_state"), x.path, x.name, x.kind, x.status, x.restarts,
+           x.uptime_ms, x.last_failure, x.last_failure_age_ms, x.fields_json, x.children);
 }
 
 // The text of an error as a person wants it: the context string when the error carries

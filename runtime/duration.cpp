@@ -82,7 +82,8 @@ std::string format_duration(duration d) {
   std::string sign = ns < 0 ? "-" : "";
   if (ns < 0) ns = -ns;
   for (auto it = std::rbegin(units); it != std::rend(units); ++it)
-    if (ns % it->nanoseconds == 0) return sign + std::to_string(ns / it->nanoseconds) + std::string(it->name);
+    if (ns % it->nanoseconds == 0)
+      return sign + std::to_string(ns / it->nanoseconds) + std::string(it->name);
   return sign + std::to_string(ns) + "ns";
 }
 

@@ -14,7 +14,8 @@
 namespace hamesh::logging {
 namespace {
 
-// One JSON object per line: {"ts":"2026-11-25T06:35:46.123Z","level":"info","component":...,"msg":...}
+// One JSON object per line:
+// {"ts":"2026-11-25T06:35:46.123Z","level":"info","component":...,"msg":...}
 class json_formatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
@@ -66,9 +67,9 @@ spdlog::level::level_enum level_for(const settings& s, const std::string& compon
   std::string best = s.level;
   size_t best_len = 0;
   for (auto& [prefix, level] : s.components) {
-    bool matches = component == prefix ||
-                   (component.size() > prefix.size() && component.compare(0, prefix.size(), prefix) == 0 &&
-                    component[prefix.size()] == '/');
+    bool matches = component == prefix || (component.size() > prefix.size() &&
+                                           component.compare(0, prefix.size(), prefix) == 0 &&
+                                           component[prefix.size()] == '/');
     if (matches && prefix.size() >= best_len) {
       best = level;
       best_len = prefix.size();

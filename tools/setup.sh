@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # build
-  g++ cmake ninja-build ccache pkg-config
+  g++ cmake ninja-build ccache pkg-config clang-format
   libcaf-dev libssl-dev libmsgpack-cxx-dev libspdlog-dev libfmt-dev libboost-test-dev
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
   # fuzz targets (libFuzzer ships in clang's runtime)

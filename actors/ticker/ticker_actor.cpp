@@ -40,8 +40,9 @@ caf::behavior ticker_actor(caf::stateful_actor<ticker_state>* self, std::string 
         ++st.ticks;
         st.log->debug("tick {}", st.ticks);
         if (st.cfg.fail_after != 0 && st.ticks >= st.cfg.fail_after) {
-          self->quit(caf::make_error(caf::sec::runtime_error,
-                                     "fail_after reached (" + std::to_string(st.ticks) + " ticks)"));
+          self->quit(
+              caf::make_error(caf::sec::runtime_error,
+                              "fail_after reached (" + std::to_string(st.ticks) + " ticks)"));
           return;
         }
         self->delayed_send(self, st.cfg.interval, ticker_tick_atom_v);
@@ -64,7 +65,8 @@ caf::behavior ticker_actor(caf::stateful_actor<ticker_state>* self, std::string 
 
 }  // namespace
 
-caf::actor spawn_ticker(caf::local_actor* parent, const std::string& path, const ticker_config& cfg) {
+caf::actor spawn_ticker(caf::local_actor* parent, const std::string& path,
+                        const ticker_config& cfg) {
   return parent->spawn(ticker_actor, path, cfg);
 }
 

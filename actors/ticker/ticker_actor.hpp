@@ -8,6 +8,7 @@
 
 namespace hamesh::ticker {
 
-caf::actor spawn_ticker(caf::local_actor* parent, const std::string& path, const ticker_config& cfg);
+caf::actor spawn_ticker(caf::local_actor* parent, const std::string& path,
+                        const ticker_config& cfg);
 
 }  // namespace hamesh::ticker

@@ -13,10 +13,11 @@ int main(int argc, char** argv) {
   std::string check_path;
   hamesh::node::run_options options;
   auto* config_opt = app.add_option("-c,--config", config_path, "node config file (TOML)");
-  auto* check_opt = app.add_option("-t,--check-config", check_path,
-                                   "validate a config (this FILE, or --config's), print every error "
-                                   "with file:line:column, exit 0 or 1")
-                        ->expected(0, 1);
+  auto* check_opt =
+      app.add_option("-t,--check-config", check_path,
+                     "validate a config (this FILE, or --config's), print every error "
+                     "with file:line:column, exit 0 or 1")
+          ->expected(0, 1);
   app.add_flag("--dump-state", options.dump_state,
                "start, print the state tree as JSON once every actor is up, stop");
   app.set_version_flag("--version", std::string("hamesh-node ") + HAMESH_VERSION);
@@ -24,7 +25,8 @@ int main(int argc, char** argv) {
   bool check_config = check_opt->count() > 0;
   if (check_config && !check_path.empty()) {
     if (config_opt->count() > 0 && config_path != check_path) {
-      std::cerr << "hamesh-node: give the file once: --check-config FILE or --config FILE --check-config\n";
+      std::cerr << "hamesh-node: give the file once: --check-config FILE or --config FILE "
+                   "--check-config\n";
       return 2;
     }
     config_path = check_path;

@@ -48,15 +48,17 @@ void reload(caf::scoped_actor& self, const caf::actor& root, config::node_config
   }
   auto& cfg = *next.config;
   if (cfg.node.name != current.node.name) {
-    log.error("reload refused: node.name changed from \"{}\" to \"{}\"; restart the node to rename it",
-              current.node.name, cfg.node.name);
+    log.error(
+        "reload refused: node.name changed from \"{}\" to \"{}\"; restart the node to rename it",
+        current.node.name, cfg.node.name);
     return;
   }
   auto same_endpoint = [](const config::node_config& a, const config::node_config& b) {
     return a.mesh.enabled == b.mesh.enabled && a.mesh.listen_host == b.mesh.listen_host &&
            a.mesh.listen_port == b.mesh.listen_port && a.mesh.heartbeat == b.mesh.heartbeat &&
-           a.mesh.connection_timeout == b.mesh.connection_timeout && a.tls.enabled == b.tls.enabled &&
-           a.tls.ca == b.tls.ca && a.tls.certificate == b.tls.certificate && a.tls.key == b.tls.key;
+           a.mesh.connection_timeout == b.mesh.connection_timeout &&
+           a.tls.enabled == b.tls.enabled && a.tls.ca == b.tls.ca &&
+           a.tls.certificate == b.tls.certificate && a.tls.key == b.tls.key;
   };
   if (!same_endpoint(cfg, current)) {
     log.error("reload refused: [mesh] or [tls] changed; those need a restart of the node");
@@ -172,17 +174,19 @@ int run_node(const config::node_config& initial, const run_options& options) {
       reload(self, root, current, *log);
     } else if (sig == SIGTERM || sig == SIGINT) {
       log->info("{}: stopping the tree in reverse order (deadline {})",
-                sig == SIGTERM ? "SIGTERM" : "SIGINT", format_duration(current.supervision.stop_deadline));
+                sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                format_duration(current.supervision.stop_deadline));
       bool clean = stop_tree(self, root, current, *log);
       log->info("node {} stopped{}", current.node.name, clean ? "" : " (forced)");
       return clean ? 0 : 1;
     }
     bool root_down = false;
-    self->receive([&](caf::down_msg& dm) {
-                    root_down = true;
-                    log->critical("the node's top supervisor died ({}); exiting", describe(dm.reason));
-                  },
-                  caf::after(0s) >> [] {});
+    self->receive(
+        [&](caf::down_msg& dm) {
+          root_down = true;
+          log->critical("the node's top supervisor died ({}); exiting", describe(dm.reason));
+        },
+        caf::after(0s) >> [] {});
     if (root_down) return 1;
   }
 }

@@ -10,7 +10,8 @@ namespace {
 using supervision::child_spec;
 using supervision::supervisor_spec;
 
-std::shared_ptr<supervisor_spec> subtree_spec(const config::node_config& cfg, const std::string& function) {
+std::shared_ptr<supervisor_spec> subtree_spec(const config::node_config& cfg,
+                                              const std::string& function) {
   auto spec = std::make_shared<supervisor_spec>();
   auto policy = cfg.subtree(function);
   spec->strat = policy.strategy;

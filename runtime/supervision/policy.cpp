@@ -4,18 +4,24 @@ namespace hamesh::supervision {
 
 std::string_view to_string(restart_type x) {
   switch (x) {
-    case restart_type::permanent: return "permanent";
-    case restart_type::transient: return "transient";
-    case restart_type::temporary: return "temporary";
+    case restart_type::permanent:
+      return "permanent";
+    case restart_type::transient:
+      return "transient";
+    case restart_type::temporary:
+      return "temporary";
   }
   return "?";
 }
 
 std::string_view to_string(strategy x) {
   switch (x) {
-    case strategy::one_for_one: return "one_for_one";
-    case strategy::one_for_all: return "one_for_all";
-    case strategy::rest_for_one: return "rest_for_one";
+    case strategy::one_for_one:
+      return "one_for_one";
+    case strategy::one_for_all:
+      return "one_for_all";
+    case strategy::rest_for_one:
+      return "rest_for_one";
   }
   return "?";
 }

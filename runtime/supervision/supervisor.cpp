@@ -59,7 +59,8 @@ void start_child(self_ptr self, const std::string& name) {
   const child_spec* cs = st.spec->find(name);
   if (!cs) return;
   auto path = st.child_path(name);
-  caf::actor child = cs->subtree ? spawn_supervisor(self, cs->subtree, path) : cs->start(self, path);
+  caf::actor child =
+      cs->subtree ? spawn_supervisor(self, cs->subtree, path) : cs->start(self, path);
   // Monitor first: the down_msg is what decides; the link only makes children die with us.
   self->monitor(child);
   self->link_to(child);
@@ -199,7 +200,8 @@ std::optional<std::pair<std::string, std::string>> route(const supervisor_core& 
 }
 
 caf::error no_such_actor(const supervisor_state& st, const std::string& path) {
-  return caf::make_error(caf::sec::invalid_argument, "no actor at path \"" + st.child_path(path) + "\"");
+  return caf::make_error(caf::sec::invalid_argument,
+                         "no actor at path \"" + st.child_path(path) + "\"");
 }
 
 // What the supervisor itself knows of a child: everything but the child's own fields.
@@ -210,17 +212,18 @@ actor_state record_entry(const supervisor_state& st, const child_record& rec) {
   s.name = rec.info.name;
   s.kind = rec.info.kind;
   s.status = std::string(to_string(rec.status));
-  if (rec.status == child_status::running && !st.running.count(rec.info.name)) s.status = "starting";
+  if (rec.status == child_status::running && !st.running.count(rec.info.name))
+    s.status = "starting";
   s.restarts = rec.restarts;
-  if (rec.started_at && rec.status == child_status::running) s.uptime_ms = millis_since(*rec.started_at, now);
+  if (rec.started_at && rec.status == child_status::running)
+    s.uptime_ms = millis_since(*rec.started_at, now);
   s.last_failure = rec.last_failure;
   if (rec.last_failure_at) s.last_failure_age_ms = millis_since(*rec.last_failure_at, now);
   return s;
 }
 
 // A child's full entry: the record, completed by the child's answer when it is alive.
-void child_entry(self_ptr self, const child_record& rec,
-                 std::function<void(actor_state)> done) {
+void child_entry(self_ptr self, const child_record& rec, std::function<void(actor_state)> done) {
   auto entry = record_entry(self->state, rec);
   auto it = self->state.running.find(rec.info.name);
   if (it == self->state.running.end()) return done(std::move(entry));
@@ -283,7 +286,8 @@ void apply_reload(self_ptr self, std::shared_ptr<const supervisor_spec> next) {
   for (auto& name : plan.reloaded) {
     auto it = st.running.find(name);
     const child_spec* cs = next->find(name);
-    if (it != st.running.end() && cs && cs->subtree) self->send(it->second, reload_atom_v, cs->subtree);
+    if (it != st.running.end() && cs && cs->subtree)
+      self->send(it->second, reload_atom_v, cs->subtree);
   }
   for (auto& s : plan.steps) {
     st.log->info("reload: {} {}", s.what == step::action::stop ? "stopping" : "starting",
@@ -302,7 +306,8 @@ caf::behavior supervisor_actor(self_ptr self, std::shared_ptr<const supervisor_s
   st.is_root = is_root;
   st.node_name = std::move(node_name);
   st.spec = spec;
-  st.core = std::make_unique<supervisor_core>(spec->strat, spec->intensity, spec->child_infos(), is_root);
+  st.core =
+      std::make_unique<supervisor_core>(spec->strat, spec->intensity, spec->child_infos(), is_root);
   st.started_at = steady::now();
   st.log = logging::get(st.path.empty() ? "node" : st.path);
 
@@ -314,7 +319,8 @@ caf::behavior supervisor_actor(self_ptr self, std::shared_ptr<const supervisor_s
     if (name.empty()) return;  // an earlier incarnation, already dealt with
     st.running.erase(name);
     if (st.stopping == name) {
-      st.log->info("stopped {} ({} ms)", st.child_path(name), millis_since(st.stop_began, steady::now()));
+      st.log->info("stopped {} ({} ms)", st.child_path(name),
+                   millis_since(st.stop_began, steady::now()));
       st.stopping.reset();
       run_steps(self);
       return;
@@ -370,7 +376,8 @@ caf::behavior supervisor_actor(self_ptr self, std::shared_ptr<const supervisor_s
                                  "\"" + st.child_path(name) + "\" is not running");
         if (rest.empty()) {
           st.log->warn("{}: killed by operator", st.child_path(name));
-          self->send_exit(it->second, caf::make_error(caf::sec::runtime_error, "killed by operator"));
+          self->send_exit(it->second,
+                          caf::make_error(caf::sec::runtime_error, "killed by operator"));
           return caf::ok_atom_v;
         }
         if (!st.core->find(name)->info.is_supervisor()) return no_such_actor(st, path);

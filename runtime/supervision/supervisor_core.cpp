@@ -8,9 +8,12 @@ namespace hamesh::supervision {
 
 std::string_view to_string(child_status x) {
   switch (x) {
-    case child_status::stopped: return "stopped";
-    case child_status::running: return "running";
-    case child_status::failed: return "failed";
+    case child_status::stopped:
+      return "stopped";
+    case child_status::running:
+      return "running";
+    case child_status::failed:
+      return "failed";
   }
   return "?";
 }

@@ -16,8 +16,8 @@ namespace hamesh::supervision {
 using time_point = std::chrono::steady_clock::time_point;
 
 struct child_info {
-  std::string name;         // unique among siblings; its path segment(s), e.g. "ticker/t1"
-  std::string kind;         // "supervisor" for subtrees, otherwise the actor kind
+  std::string name;  // unique among siblings; its path segment(s), e.g. "ticker/t1"
+  std::string kind;  // "supervisor" for subtrees, otherwise the actor kind
   restart_type restart = restart_type::permanent;
   std::string fingerprint;  // the config it was built from; a reload restarts it when this changes
   bool is_supervisor() const { return kind == "supervisor"; }
@@ -60,8 +60,8 @@ struct exit_decision {
 };
 
 struct reload_plan {
-  std::vector<step> steps;              // stops (reverse order) then starts (in order)
-  std::vector<std::string> reloaded;    // unchanged subtrees whose own children may differ
+  std::vector<step> steps;            // stops (reverse order) then starts (in order)
+  std::vector<std::string> reloaded;  // unchanged subtrees whose own children may differ
 };
 
 class supervisor_core {

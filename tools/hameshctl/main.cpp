@@ -1,10 +1,10 @@
 // hameshctl: inspects and acts on a live hamesh node over its control endpoint ([mesh] listen).
 // Exit codes: 0 done; 1 the node refused (unknown path, ...); 3 the node cannot be reached;
 // other non-zero values are command-line errors.
+#include <CLI/CLI.hpp>
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 #include <caf/openssl/all.hpp>
-#include <CLI/CLI.hpp>
 
 #include <iostream>
 
@@ -51,10 +51,13 @@ int run(const options& opt, const std::string& command, const std::string& path_
     cfg.set("openssl.cafile", opt.ca);
   }
   caf::actor_system sys{cfg};
-  auto node = tls ? caf::openssl::remote_actor(sys, host, port) : sys.middleman().remote_actor(host, port);
+  auto node =
+      tls ? caf::openssl::remote_actor(sys, host, port) : sys.middleman().remote_actor(host, port);
   if (!node) {
-    std::cerr << "hameshctl: cannot reach node at " << opt.node << ": " << hamesh::describe(node.error())
-              << (tls ? " (check --ca/--cert/--key: they must come from the node's cluster CA)" : "")
+    std::cerr << "hameshctl: cannot reach node at " << opt.node << ": "
+              << hamesh::describe(node.error())
+              << (tls ? " (check --ca/--cert/--key: they must come from the node's cluster CA)"
+                      : "")
               << "\n";
     return exit_unreachable;
   }
@@ -68,12 +71,16 @@ int run(const options& opt, const std::string& command, const std::string& path_
   };
   std::string path = normalize(path_arg);
   if (command == "kill" || command == "restart") {
-    auto request = command == "kill" ? self->request(*node, opt.timeout, hamesh::kill_path_atom_v, path)
-                                     : self->request(*node, opt.timeout, hamesh::restart_path_atom_v, path);
+    auto request = command == "kill"
+                       ? self->request(*node, opt.timeout, hamesh::kill_path_atom_v, path)
+                       : self->request(*node, opt.timeout, hamesh::restart_path_atom_v, path);
     request.receive(
         [&](caf::ok_atom) {
-          if (opt.json) std::cout << "{\"ok\":true,\"path\":\"" << path << "\",\"action\":\"" << command << "\"}\n";
-          else std::cout << (command == "kill" ? "killed " : "restarting ") << path << "\n";
+          if (opt.json)
+            std::cout << "{\"ok\":true,\"path\":\"" << path << "\",\"action\":\"" << command
+                      << "\"}\n";
+          else
+            std::cout << (command == "kill" ? "killed " : "restarting ") << path << "\n";
         },
         on_error);
   } else {
@@ -81,10 +88,14 @@ int run(const options& opt, const std::string& command, const std::string& path_
     self->request(*node, opt.timeout, hamesh::state_atom_v, query)
         .receive(
             [&](hamesh::actor_state& state) {
-              if (opt.json) std::cout << hamesh::to_json(state, 2) << "\n";
-              else if (command == "tree") std::cout << hamesh::ctl::render_tree(state);
-              else if (command == "status") std::cout << hamesh::ctl::render_status(state);
-              else std::cout << hamesh::ctl::render_actor(state);
+              if (opt.json)
+                std::cout << hamesh::to_json(state, 2) << "\n";
+              else if (command == "tree")
+                std::cout << hamesh::ctl::render_tree(state);
+              else if (command == "status")
+                std::cout << hamesh::ctl::render_status(state);
+              else
+                std::cout << hamesh::ctl::render_actor(state);
             },
             on_error);
   }
@@ -104,14 +115,17 @@ int main(int argc, char** argv) {
   app.add_option("--key", opt.key, "client key (PEM)");
   app.add_flag("--json", opt.json, "print one JSON document instead of a table");
   int64_t timeout_ms = 5000;
-  app.add_option("--timeout-ms", timeout_ms, "how long to wait for the node's answer")->capture_default_str();
+  app.add_option("--timeout-ms", timeout_ms, "how long to wait for the node's answer")
+      ->capture_default_str();
   app.require_subcommand(1);
   std::string path;
   auto* status = app.add_subcommand("status", "the node: name, status, uptime, degraded or not");
-  auto* tree = app.add_subcommand("tree", "the supervision tree: kind, status, restarts, uptime of every actor");
+  auto* tree = app.add_subcommand(
+      "tree", "the supervision tree: kind, status, restarts, uptime of every actor");
   auto* show = app.add_subcommand("show", "one actor's full state");
   show->add_option("PATH", path, "actor path, e.g. demo/ticker/t1 (/ for the node)")->required();
-  auto* kill = app.add_subcommand("kill", "make an actor fail, as a crash would; its supervisor restarts it");
+  auto* kill = app.add_subcommand(
+      "kill", "make an actor fail, as a crash would; its supervisor restarts it");
   kill->add_option("PATH", path, "actor path")->required();
   auto* restart = app.add_subcommand("restart", "stop and start an actor");
   restart->add_option("PATH", path, "actor path")->required();
@@ -122,8 +136,11 @@ int main(int argc, char** argv) {
     std::cerr << "hameshctl: --ca, --cert and --key go together\n";
     return 2;
   }
-  std::string command = status->parsed() ? "status" : tree->parsed() ? "tree" : show->parsed() ? "show"
-                        : kill->parsed() ? "kill" : "restart";
+  std::string command = status->parsed() ? "status"
+                        : tree->parsed() ? "tree"
+                        : show->parsed() ? "show"
+                        : kill->parsed() ? "kill"
+                                         : "restart";
   (void)restart;
   return run(opt, command, path);
 }

@@ -24,16 +24,25 @@ void collect(const actor_state& s, std::vector<std::vector<std::string>>& rows) 
 std::string human_duration_ms(int64_t ms) {
   if (ms < 0) return "-";
   char buf[32];
-  if (ms < 1000) std::snprintf(buf, sizeof buf, "%lldms", static_cast<long long>(ms));
-  else if (ms < 60'000) std::snprintf(buf, sizeof buf, "%.1fs", ms / 1000.0);
-  else if (ms < 3'600'000) std::snprintf(buf, sizeof buf, "%lldm%02llds", static_cast<long long>(ms / 60'000), static_cast<long long>(ms / 1000 % 60));
-  else if (ms < 86'400'000) std::snprintf(buf, sizeof buf, "%lldh%02lldm", static_cast<long long>(ms / 3'600'000), static_cast<long long>(ms / 60'000 % 60));
-  else std::snprintf(buf, sizeof buf, "%lldd%02lldh", static_cast<long long>(ms / 86'400'000), static_cast<long long>(ms / 3'600'000 % 24));
+  if (ms < 1000)
+    std::snprintf(buf, sizeof buf, "%lldms", static_cast<long long>(ms));
+  else if (ms < 60'000)
+    std::snprintf(buf, sizeof buf, "%.1fs", ms / 1000.0);
+  else if (ms < 3'600'000)
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", static_cast<long long>(ms / 60'000),
+                  static_cast<long long>(ms / 1000 % 60));
+  else if (ms < 86'400'000)
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm", static_cast<long long>(ms / 3'600'000),
+                  static_cast<long long>(ms / 60'000 % 60));
+  else
+    std::snprintf(buf, sizeof buf, "%lldd%02lldh", static_cast<long long>(ms / 86'400'000),
+                  static_cast<long long>(ms / 3'600'000 % 24));
   return buf;
 }
 
 std::string render_tree(const actor_state& root) {
-  std::vector<std::vector<std::string>> rows{{"PATH", "KIND", "STATUS", "RESTARTS", "UPTIME", "LAST FAILURE"}};
+  std::vector<std::vector<std::string>> rows{
+      {"PATH", "KIND", "STATUS", "RESTARTS", "UPTIME", "LAST FAILURE"}};
   collect(root, rows);
   std::vector<size_t> width(rows[0].size(), 0);
   for (auto& r : rows)
@@ -53,7 +62,9 @@ std::string render_tree(const actor_state& root) {
 
 std::string render_actor(const actor_state& s) {
   std::string out;
-  auto line = [&](const std::string& k, const std::string& v) { out += k + std::string(k.size() < 14 ? 14 - k.size() : 1, ' ') + v + "\n"; };
+  auto line = [&](const std::string& k, const std::string& v) {
+    out += k + std::string(k.size() < 14 ? 14 - k.size() : 1, ' ') + v + "\n";
+  };
   line("path", s.path);
   line("name", s.name);
   line("kind", s.kind);
@@ -77,7 +88,9 @@ std::string render_status(const actor_state& root) {
   std::string out = "node      " + root.name + "\n";
   out += "status    " + root.status + "\n";
   out += "uptime    " + human_duration_ms(root.uptime_ms) + "\n";
-  out += "degraded  " + std::string(degraded ? "yes: " + fields["degraded_reason"].get<std::string>() : "no") + "\n";
+  out += "degraded  " +
+         std::string(degraded ? "yes: " + fields["degraded_reason"].get<std::string>() : "no") +
+         "\n";
   out += "functions";
   if (root.children.empty()) out += " none";
   for (auto& c : root.children) out += " " + c.name + "(" + c.status + ")";

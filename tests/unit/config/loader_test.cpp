@@ -13,7 +13,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-load_result load(const std::string& text) { return load_node_config_text(text, "t.toml", "/etc/hamesh"); }
+load_result load(const std::string& text) {
+  return load_node_config_text(text, "t.toml", "/etc/hamesh");
+}
 
 std::string all_errors(const load_result& r) {
   std::string out;
@@ -31,7 +33,9 @@ BOOST_AUTO_TEST_CASE(every_shipped_example_passes) {
     if (entry.path().extension() != ".toml") continue;
     ++seen;
     auto r = load_node_config(entry.path());
-    BOOST_TEST_CONTEXT(entry.path().string()) { BOOST_TEST(r.errors.empty(), all_errors(r)); }
+    BOOST_TEST_CONTEXT(entry.path().string()) {
+      BOOST_TEST(r.errors.empty(), all_errors(r));
+    }
   }
   BOOST_TEST(seen > 0);
 }
@@ -46,58 +50,81 @@ BOOST_AUTO_TEST_CASE(broken_configs_are_refused_with_position_and_key_path) {
   const broken_case cases[] = {
       {"unknown key", "[node]\nname = \"n\"\nnmae = \"x\"\n",
        "t.toml:3:1: node.nmae: unknown key (known keys here: name)"},
-      {"unknown section", "[node]\nname = \"n\"\n[vrrpp]\nx = 1\n", "t.toml:3:2: vrrpp: unknown key (known keys here: demo, log, mesh, node, supervision, tls)"},
+      {"unknown section", "[node]\nname = \"n\"\n[vrrpp]\nx = 1\n",
+       "t.toml:3:2: vrrpp: unknown key (known keys here: demo, log, mesh, node, supervision, tls)"},
       {"out of range", "[node]\nname = \"n\"\n[supervision]\nmax_restarts = 5000\n",
        "t.toml:4:16: supervision.max_restarts: expected an integer in 0..1000, found integer 5000"},
       {"negative", "[node]\nname = \"n\"\n[supervision]\nmax_restarts = -1\n",
        "t.toml:4:16: supervision.max_restarts: expected an integer in 0..1000, found integer -1"},
       {"duration without unit", "[node]\nname = \"n\"\n[supervision]\nperiod = 5\n",
-       "t.toml:4:10: supervision.period: expected a duration string in 1ms..24h, like \"500ms\", found integer 5"},
+       "t.toml:4:10: supervision.period: expected a duration string in 1ms..24h, like \"500ms\", "
+       "found integer 5"},
       {"duration bad unit", "[node]\nname = \"n\"\n[supervision]\nperiod = \"5sec\"\n",
-       "t.toml:4:10: supervision.period: expected a duration string in 1ms..24h, like \"500ms\", found "
+       "t.toml:4:10: supervision.period: expected a duration string in 1ms..24h, like \"500ms\", "
+       "found "
        "string \"5sec\": unknown unit \"sec\" (use ns, us, ms, s, m or h)"},
       {"duration out of range", "[node]\nname = \"n\"\n[supervision]\nperiod = \"25h\"\n",
-       "t.toml:4:10: supervision.period: expected a duration string in 1ms..24h, like \"500ms\", found string \"25h\""},
-      {"missing node", "[log]\nlevel = \"info\"\n", "t.toml:1:1: node: missing required key (expected a table)"},
-      {"missing node name", "[node]\n", "t.toml:1:1: node.name: missing required key (expected a string)"},
-      {"wrong type", "[node]\nname = 5\n", "t.toml:2:8: node.name: expected a string, found integer 5"},
+       "t.toml:4:10: supervision.period: expected a duration string in 1ms..24h, like \"500ms\", "
+       "found string \"25h\""},
+      {"missing node", "[log]\nlevel = \"info\"\n",
+       "t.toml:1:1: node: missing required key (expected a table)"},
+      {"missing node name", "[node]\n",
+       "t.toml:1:1: node.name: missing required key (expected a string)"},
+      {"wrong type", "[node]\nname = 5\n",
+       "t.toml:2:8: node.name: expected a string, found integer 5"},
       {"bad name", "[node]\nname = \"a b\"\n",
-       "t.toml:2:8: node.name: expected a name of 1..64 characters from A-Z a-z 0-9 _ . - (not starting "
+       "t.toml:2:8: node.name: expected a name of 1..64 characters from A-Z a-z 0-9 _ . - (not "
+       "starting "
        "with . or -), found string \"a b\""},
       {"bad choice", "[node]\nname = \"n\"\n[log]\nlevel = \"verbose\"\n",
-       "t.toml:4:9: log.level: expected one of \"trace\", \"debug\", \"info\", \"warn\", \"error\", "
+       "t.toml:4:9: log.level: expected one of \"trace\", \"debug\", \"info\", \"warn\", "
+       "\"error\", "
        "\"critical\", \"off\", found string \"verbose\""},
       {"bad component level", "[node]\nname = \"n\"\n[log.components]\n\"demo\" = \"loud\"\n",
-       "t.toml:4:10: log.components.demo: expected one of \"trace\", \"debug\", \"info\", \"warn\", "
+       "t.toml:4:10: log.components.demo: expected one of \"trace\", \"debug\", \"info\", "
+       "\"warn\", "
        "\"error\", \"critical\", \"off\", found string \"loud\""},
       {"unknown subtree", "[node]\nname = \"n\"\n[supervision.dmeo]\nmax_restarts = 1\n",
-       "t.toml:3:14: supervision.dmeo: unknown key (known keys here: demo, lb, max_restarts, period, "
+       "t.toml:3:14: supervision.dmeo: unknown key (known keys here: demo, lb, max_restarts, "
+       "period, "
        "proxy, shutdown_timeout, stop_deadline, storage)"},
       {"bad strategy", "[node]\nname = \"n\"\n[supervision.lb]\nstrategy = \"all_for_one\"\n",
        "t.toml:4:12: supervision.lb.strategy: expected one of \"one_for_one\", \"one_for_all\", "
        "\"rest_for_one\", found string \"all_for_one\""},
       {"deadline below timeout",
        "[node]\nname = \"n\"\n[supervision]\nshutdown_timeout = \"10s\"\nstop_deadline = \"5s\"\n",
-       "t.toml:5:17: supervision.stop_deadline: expected at least supervision.shutdown_timeout (10s), found 5s"},
-      {"duplicate ticker", "[node]\nname = \"n\"\n[[demo.ticker]]\nname = \"a\"\n[[demo.ticker]]\nname = \"a\"\n",
+       "t.toml:5:17: supervision.stop_deadline: expected at least supervision.shutdown_timeout "
+       "(10s), found 5s"},
+      {"duplicate ticker",
+       "[node]\nname = \"n\"\n[[demo.ticker]]\nname = \"a\"\n[[demo.ticker]]\nname = \"a\"\n",
        "t.toml:6:8: demo.ticker[1].name: duplicate ticker name \"a\""},
-      {"unknown ticker key", "[node]\nname = \"n\"\n[[demo.ticker]]\nname = \"a\"\nintervall = \"1s\"\n",
-       "t.toml:5:1: demo.ticker[0].intervall: unknown key (known keys here: fail_after, interval, name, restart, stop_delay)"},
-      {"ticker interval too short", "[node]\nname = \"n\"\n[[demo.ticker]]\nname = \"a\"\ninterval = \"0s\"\n",
-       "t.toml:5:12: demo.ticker[0].interval: expected a duration string in 1ms..1h, like \"500ms\", found string \"0s\""},
+      {"unknown ticker key",
+       "[node]\nname = \"n\"\n[[demo.ticker]]\nname = \"a\"\nintervall = \"1s\"\n",
+       "t.toml:5:1: demo.ticker[0].intervall: unknown key (known keys here: fail_after, interval, "
+       "name, restart, stop_delay)"},
+      {"ticker interval too short",
+       "[node]\nname = \"n\"\n[[demo.ticker]]\nname = \"a\"\ninterval = \"0s\"\n",
+       "t.toml:5:12: demo.ticker[0].interval: expected a duration string in 1ms..1h, like "
+       "\"500ms\", found string \"0s\""},
       {"ticker as a table", "[node]\nname = \"n\"\n[demo.ticker]\nname = \"a\"\n",
        "t.toml:3:1: demo.ticker: expected an array of tables ([[demo.ticker]]), found a table"},
-      {"listen beyond loopback without tls", "[node]\nname = \"n\"\n[mesh]\nlisten = \"0.0.0.0:4700\"\n",
-       "t.toml:4:10: mesh.listen: expected a loopback address without [tls] (this endpoint controls "
+      {"listen beyond loopback without tls",
+       "[node]\nname = \"n\"\n[mesh]\nlisten = \"0.0.0.0:4700\"\n",
+       "t.toml:4:10: mesh.listen: expected a loopback address without [tls] (this endpoint "
+       "controls "
        "actors; expose it beyond this host only with mutual TLS), found \"0.0.0.0\""},
       {"bad port", "[node]\nname = \"n\"\n[mesh]\nlisten = \"127.0.0.1:99999\"\n",
-       "t.toml:4:10: mesh.listen: expected \"HOST:PORT\" with a port in 0..65535, found string \"127.0.0.1:99999\""},
+       "t.toml:4:10: mesh.listen: expected \"HOST:PORT\" with a port in 0..65535, found string "
+       "\"127.0.0.1:99999\""},
       {"timeout not above heartbeat",
-       "[node]\nname = \"n\"\n[mesh]\nlisten = \"127.0.0.1:1\"\nheartbeat = \"1s\"\nconnection_timeout = \"1s\"\n",
-       "t.toml:6:22: mesh.connection_timeout: expected a duration longer than mesh.heartbeat (1s), found 1s"},
+       "[node]\nname = \"n\"\n[mesh]\nlisten = \"127.0.0.1:1\"\nheartbeat = "
+       "\"1s\"\nconnection_timeout = \"1s\"\n",
+       "t.toml:6:22: mesh.connection_timeout: expected a duration longer than mesh.heartbeat (1s), "
+       "found 1s"},
       {"tls incomplete", "[node]\nname = \"n\"\n[tls]\nca = \"ca.pem\"\n",
        "t.toml:3:1: tls.certificate: missing required key (expected a string)"},
-      {"syntax error", "[node\nname = \"n\"\n", "t.toml:1:6: TOML syntax: Error while parsing table header: expected ']', saw '\\n'"},
+      {"syntax error", "[node\nname = \"n\"\n",
+       "t.toml:1:6: TOML syntax: Error while parsing table header: expected ']', saw '\\n'"},
   };
   for (auto& c : cases) {
     BOOST_TEST_CONTEXT(c.what) {
@@ -110,13 +137,16 @@ BOOST_AUTO_TEST_CASE(broken_configs_are_refused_with_position_and_key_path) {
 }
 
 BOOST_AUTO_TEST_CASE(every_error_in_a_file_is_reported_in_one_run) {
-  auto r = load("[node]\nname = \"n\"\nbogus = 1\n[supervision]\nmax_restarts = 5000\nperiod = 3\n");
+  auto r =
+      load("[node]\nname = \"n\"\nbogus = 1\n[supervision]\nmax_restarts = 5000\nperiod = 3\n");
   BOOST_TEST(r.errors.size() == 3u, all_errors(r));
 }
 
 BOOST_AUTO_TEST_CASE(a_value_out_of_its_range_names_file_line_column_and_key_path) {
   // The shape every section's checks share, here on a VRRP-like schema (priority 1..254).
-  toml::table doc = toml::parse(std::string_view("[[vrrp.instance]]\nname = \"VI_1\"\npriority = 300\n"), std::string_view("vrrp.toml"));
+  toml::table doc =
+      toml::parse(std::string_view("[[vrrp.instance]]\nname = \"VI_1\"\npriority = 300\n"),
+                  std::string_view("vrrp.toml"));
   config_errors errors;
   source_context ctx{"vrrp.toml", "/", &errors};
   table_reader root(doc, "", ctx);
@@ -128,12 +158,14 @@ BOOST_AUTO_TEST_CASE(a_value_out_of_its_range_names_file_line_column_and_key_pat
   BOOST_TEST(!instances[0].integer("priority", 1, 254).has_value());
   BOOST_REQUIRE(errors.size() == 1u);
   BOOST_TEST(errors[0].render() ==
-             "vrrp.toml:3:12: vrrp.instance[0].priority: expected an integer in 1..254, found integer 300");
+             "vrrp.toml:3:12: vrrp.instance[0].priority: expected an integer in 1..254, found "
+             "integer 300");
 }
 
 BOOST_AUTO_TEST_CASE(relative_paths_resolve_against_the_config_folder) {
-  auto r = load("[node]\nname = \"n\"\n[log]\nfile = \"logs/node.log\"\n[tls]\nca = \"/pki/ca.pem\"\n"
-                "certificate = \"pki/../pki/n.pem\"\nkey = \"n.key\"\n");
+  auto r = load(
+      "[node]\nname = \"n\"\n[log]\nfile = \"logs/node.log\"\n[tls]\nca = \"/pki/ca.pem\"\n"
+      "certificate = \"pki/../pki/n.pem\"\nkey = \"n.key\"\n");
   BOOST_REQUIRE(r.config.has_value());
   BOOST_TEST(r.config->log.file->string() == "/etc/hamesh/logs/node.log");
   BOOST_TEST(r.config->tls.ca.string() == "/pki/ca.pem");
@@ -158,8 +190,9 @@ BOOST_AUTO_TEST_CASE(a_minimal_config_gets_the_documented_defaults) {
 }
 
 BOOST_AUTO_TEST_CASE(subtree_settings_override_the_node_defaults) {
-  auto r = load("[node]\nname = \"n\"\n[supervision]\nmax_restarts = 7\nperiod = \"1m\"\n"
-                "[supervision.demo]\nstrategy = \"rest_for_one\"\nmax_restarts = 2\n");
+  auto r = load(
+      "[node]\nname = \"n\"\n[supervision]\nmax_restarts = 7\nperiod = \"1m\"\n"
+      "[supervision.demo]\nstrategy = \"rest_for_one\"\nmax_restarts = 2\n");
   BOOST_REQUIRE(r.config.has_value());
   auto demo = r.config->subtree("demo");
   BOOST_TEST((demo.strategy == hamesh::supervision::strategy::rest_for_one));
@@ -168,8 +201,9 @@ BOOST_AUTO_TEST_CASE(subtree_settings_override_the_node_defaults) {
 }
 
 BOOST_AUTO_TEST_CASE(tickers_are_read_with_their_settings) {
-  auto r = load("[node]\nname = \"n\"\n[[demo.ticker]]\nname = \"a\"\ninterval = \"250ms\"\nfail_after = 3\n"
-                "restart = \"transient\"\n[[demo.ticker]]\nname = \"b\"\n");
+  auto r = load(
+      "[node]\nname = \"n\"\n[[demo.ticker]]\nname = \"a\"\ninterval = \"250ms\"\nfail_after = 3\n"
+      "restart = \"transient\"\n[[demo.ticker]]\nname = \"b\"\n");
   BOOST_REQUIRE(r.config.has_value());
   auto& t = r.config->demo.tickers;
   BOOST_REQUIRE(t.size() == 2u);

@@ -8,9 +8,13 @@ using namespace std::chrono_literals;
 BOOST_AUTO_TEST_SUITE(duration_tests)
 
 BOOST_AUTO_TEST_CASE(parses_every_unit_and_compounds) {
-  struct { const char* text; duration value; } cases[] = {
-      {"0s", 0s}, {"250ns", 250ns}, {"7us", 7us}, {"100ms", 100ms}, {"3s", 3s},
-      {"2m", 2min}, {"1h", 1h}, {"1m30s", 90s}, {"1h2m3s4ms", 1h + 2min + 3s + 4ms},
+  struct {
+    const char* text;
+    duration value;
+  } cases[] = {
+      {"0s", 0s},       {"250ns", 250ns}, {"7us", 7us},
+      {"100ms", 100ms}, {"3s", 3s},       {"2m", 2min},
+      {"1h", 1h},       {"1m30s", 90s},   {"1h2m3s4ms", 1h + 2min + 3s + 4ms},
   };
   for (auto& c : cases) {
     BOOST_TEST_CONTEXT(c.text) {
@@ -22,7 +26,10 @@ BOOST_AUTO_TEST_CASE(parses_every_unit_and_compounds) {
 }
 
 BOOST_AUTO_TEST_CASE(refuses_what_it_would_have_to_guess) {
-  struct { const char* text; const char* reason; } cases[] = {
+  struct {
+    const char* text;
+    const char* reason;
+  } cases[] = {
       {"", "empty duration"},
       {"100", "missing unit after 100"},
       {"ms", "expected a digit"},

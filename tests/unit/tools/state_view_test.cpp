@@ -17,20 +17,30 @@ BOOST_AUTO_TEST_CASE(durations_are_short_and_keep_the_significant_units) {
 }
 
 BOOST_AUTO_TEST_CASE(the_tree_table_has_one_aligned_row_per_actor_depth_first) {
-  actor_state leaf{"demo/ticker/a", "ticker/a", "ticker", "running", 2, 1500, "crash requested", 900, "{}", {}};
+  actor_state leaf{"demo/ticker/a",   "ticker/a", "ticker", "running", 2, 1500,
+                   "crash requested", 900,        "{}",     {}};
   actor_state sub{"demo", "demo", "supervisor", "running", 0, 60'000, "", -1, "{}", {leaf}};
   actor_state root{"/", "n1", "node", "degraded", 0, 61'000, "", -1, "{}", {sub}};
   auto table = ctl::render_tree(root);
-  BOOST_TEST(table ==
-             "PATH           KIND        STATUS    RESTARTS  UPTIME  LAST FAILURE\n"
-             "/              node        degraded  0         1m01s\n"
-             "demo           supervisor  running   0         1m00s\n"
-             "demo/ticker/a  ticker      running   2         1.5s    crash requested (900ms ago)\n");
+  BOOST_TEST(
+      table ==
+      "PATH           KIND        STATUS    RESTARTS  UPTIME  LAST FAILURE\n"
+      "/              node        degraded  0         1m01s\n"
+      "demo           supervisor  running   0         1m00s\n"
+      "demo/ticker/a  ticker      running   2         1.5s    crash requested (900ms ago)\n");
 }
 
 BOOST_AUTO_TEST_CASE(one_actor_shows_its_own_fields) {
-  actor_state a{"demo/ticker/a", "ticker/a", "ticker", "running", 0, 10, "", -1,
-                R"({"ticks":7,"interval":"1s"})", {}};
+  actor_state a{"demo/ticker/a",
+                "ticker/a",
+                "ticker",
+                "running",
+                0,
+                10,
+                "",
+                -1,
+                R"({"ticks":7,"interval":"1s"})",
+                {}};
   auto text = ctl::render_actor(a);
   BOOST_TEST(text.find("ticks         7\n") != std::string::npos, text);
   BOOST_TEST(text.find("interval      1s\n") != std::string::npos, text);

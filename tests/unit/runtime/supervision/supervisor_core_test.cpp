@@ -12,12 +12,17 @@ namespace {
 using outcome = exit_decision::outcome;
 const time_point t0{std::chrono::hours(1)};
 
-child_info child(std::string name, restart_type r = restart_type::permanent, std::string fp = "v1") {
+child_info child(std::string name, restart_type r = restart_type::permanent,
+                 std::string fp = "v1") {
   return {std::move(name), "ticker", r, std::move(fp)};
 }
 
-step start(std::string n) { return {step::action::start, std::move(n)}; }
-step stop(std::string n) { return {step::action::stop, std::move(n)}; }
+step start(std::string n) {
+  return {step::action::start, std::move(n)};
+}
+step stop(std::string n) {
+  return {step::action::stop, std::move(n)};
+}
 
 // A core whose children have all been started at t0.
 supervisor_core started_core(strategy s, restart_intensity i, std::vector<child_info> children,
@@ -27,7 +32,9 @@ supervisor_core started_core(strategy s, restart_intensity i, std::vector<child_
   return core;
 }
 
-std::vector<child_info> abc() { return {child("a"), child("b"), child("c")}; }
+std::vector<child_info> abc() {
+  return {child("a"), child("b"), child("c")};
+}
 
 std::ostream& operator<<(std::ostream& os, const step& s) {
   return os << (s.what == step::action::start ? "start " : "stop ") << s.child;
@@ -69,16 +76,19 @@ BOOST_AUTO_TEST_CASE(one_for_all_stops_siblings_in_reverse_then_starts_all_in_or
   auto core = started_core(strategy::one_for_all, {3, 10s}, abc());
   auto d = core.exited("b", true, "boom", t0 + 1s);
   BOOST_TEST((d.result == outcome::restarted));
-  BOOST_TEST(d.steps == (std::vector<step>{stop("c"), stop("a"), start("a"), start("b"), start("c")}));
+  BOOST_TEST(d.steps ==
+             (std::vector<step>{stop("c"), stop("a"), start("a"), start("b"), start("c")}));
   for (auto n : {"a", "b", "c"}) BOOST_TEST(core.find(n)->restarts == 1u);
   // One failure is one restart for the intensity, however many children it took down.
   BOOST_TEST(core.restarts_in_window(t0 + 1s) == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(rest_for_one_restarts_the_failed_child_and_those_started_after_it) {
-  auto core = started_core(strategy::rest_for_one, {3, 10s}, {child("a"), child("b"), child("c"), child("d")});
+  auto core = started_core(strategy::rest_for_one, {3, 10s},
+                           {child("a"), child("b"), child("c"), child("d")});
   auto d = core.exited("b", true, "boom", t0 + 1s);
-  BOOST_TEST(d.steps == (std::vector<step>{stop("d"), stop("c"), start("b"), start("c"), start("d")}));
+  BOOST_TEST(d.steps ==
+             (std::vector<step>{stop("d"), stop("c"), start("b"), start("c"), start("d")}));
   BOOST_TEST(core.find("a")->restarts == 0u);
   BOOST_TEST((core.find("a")->status == child_status::running));
 }
@@ -97,16 +107,17 @@ struct restart_case {
 BOOST_AUTO_TEST_CASE(restart_types_decide_which_exits_restart) {
   // OTP semantics: permanent always, transient only after a failure, temporary never.
   const restart_case cases[] = {
-      {restart_type::permanent, true, true},   {restart_type::permanent, false, true},
-      {restart_type::transient, true, true},   {restart_type::transient, false, false},
-      {restart_type::temporary, true, false},  {restart_type::temporary, false, false},
+      {restart_type::permanent, true, true},  {restart_type::permanent, false, true},
+      {restart_type::transient, true, true},  {restart_type::transient, false, false},
+      {restart_type::temporary, true, false}, {restart_type::temporary, false, false},
   };
   for (auto& c : cases) {
     auto core = started_core(strategy::one_for_one, {3, 10s}, {child("x", c.type)});
     auto d = core.exited("x", c.failure, c.failure ? "boom" : "", t0);
     BOOST_TEST_CONTEXT(to_string(c.type) << (c.failure ? " failure" : " normal exit")) {
       BOOST_TEST((d.result == (c.restarted ? outcome::restarted : outcome::ignored)));
-      BOOST_TEST((core.find("x")->status == (c.restarted ? child_status::running : child_status::stopped)));
+      BOOST_TEST((core.find("x")->status ==
+                  (c.restarted ? child_status::running : child_status::stopped)));
       BOOST_TEST(core.restarts_in_window(t0) == (c.restarted ? 1u : 0u));
     }
   }
@@ -135,7 +146,8 @@ BOOST_AUTO_TEST_CASE(intensity_allows_max_restarts_then_escalates_on_the_next) {
   BOOST_TEST((d.result == outcome::escalated));
   // Escalation stops every child that still runs, last started first.
   BOOST_TEST(d.steps == (std::vector<step>{stop("c"), stop("b")}));
-  BOOST_TEST(d.reason.find("'a' needed 4 restarts within 10s (max_restarts 3)") != std::string::npos);
+  BOOST_TEST(d.reason.find("'a' needed 4 restarts within 10s (max_restarts 3)") !=
+             std::string::npos);
   BOOST_TEST(d.reason.find("last failure: boom") != std::string::npos);
 }
 
@@ -204,12 +216,17 @@ BOOST_AUTO_TEST_CASE(an_operator_restart_brings_back_a_child_the_root_gave_up_on
 
 BOOST_AUTO_TEST_CASE(reload_restarts_only_what_changed) {
   auto core = started_core(strategy::one_for_one, {3, 10s},
-                           {child("keep"), child("change"), child("remove"),
+                           {child("keep"),
+                            child("change"),
+                            child("remove"),
                             {"sub", "supervisor", restart_type::permanent, "s1"}});
   core.exited("keep", true, "x", t0);  // gives "keep" a restart count to carry over
-  auto plan = core.reload({child("keep"), {"sub", "supervisor", restart_type::permanent, "s1"},
-                           child("change", restart_type::permanent, "v2"), child("new")});
-  BOOST_TEST(plan.steps == (std::vector<step>{stop("remove"), stop("change"), start("change"), start("new")}));
+  auto plan = core.reload({child("keep"),
+                           {"sub", "supervisor", restart_type::permanent, "s1"},
+                           child("change", restart_type::permanent, "v2"),
+                           child("new")});
+  BOOST_TEST(plan.steps ==
+             (std::vector<step>{stop("remove"), stop("change"), start("change"), start("new")}));
   BOOST_TEST(plan.reloaded == (std::vector<std::string>{"sub"}));
   BOOST_TEST(core.find("keep")->restarts == 1u);
   BOOST_TEST(core.find("remove") == nullptr);
