@@ -47,10 +47,6 @@ caf::behavior ticker_actor(caf::stateful_actor<ticker_state>* self, std::string 
         }
         self->delayed_send(self, st.cfg.interval, ticker_tick_atom_v);
       },
-      [=](crash_atom) {
-        self->state.log->warn("crash requested");
-        self->quit(caf::make_error(caf::sec::runtime_error, "crash requested"));
-      },
       [=](state_atom, const std::string&) {
         auto& st = self->state;
         actor_state s;

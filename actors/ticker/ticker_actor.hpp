@@ -1,5 +1,5 @@
 #pragma once
-// The demo ticker's actor: counts ticks, fails on its fail_after-th tick or on (crash_atom).
+// The demo ticker's actor: counts ticks, fails on its fail_after-th tick or when killed.
 #include <caf/fwd.hpp>
 
 #include <string>

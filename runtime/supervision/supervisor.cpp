@@ -289,11 +289,14 @@ void apply_reload(self_ptr self, std::shared_ptr<const supervisor_spec> next) {
     if (it != st.running.end() && cs && cs->subtree)
       self->send(it->second, reload_atom_v, cs->subtree);
   }
+  std::string summary;
   for (auto& s : plan.steps) {
-    st.log->info("reload: {} {}", s.what == step::action::stop ? "stopping" : "starting",
-                 st.child_path(s.child));
+    summary += (summary.empty() ? "" : ", ") +
+               std::string(s.what == step::action::stop ? "stop " : "start ") +
+               st.child_path(s.child);
     st.steps.push_back(s);
   }
+  if (!summary.empty()) st.log->info("reload: {}", summary);
   run_steps(self);
 }
 

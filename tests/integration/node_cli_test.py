@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 
-from harness import Node
+from harness import Node, wait_for
 
 
 def run(*args, timeout=60):
@@ -73,6 +73,27 @@ def main():
         log = node.log_text()
         assert "the tree did not stop within 1500ms; killing what is left" in log, log
         assert "(forced)" in log
+    finally:
+        node.cleanup()
+
+    # JSON lines, a default level of warn, and per-component overrides (longest prefix wins).
+    node = Node(bin_dir, '[node]\nname = "js"\n[mesh]\nlisten = "127.0.0.1:0"\n'
+                '[log]\nfile = "node.log"\nformat = "json"\nlevel = "warn"\n'
+                '[log.components]\n"node" = "info"\n"demo" = "error"\n"demo/ticker/fast" = "debug"\n'
+                '[[demo.ticker]]\nname = "fast"\ninterval = "10ms"\n'
+                '[[demo.ticker]]\nname = "slow"\ninterval = "10ms"\n', "json")
+    try:
+        node.start()
+        wait_for("three ticks of fast", lambda: node.log_text().count('"msg":"tick ') >= 3)
+        assert node.stop() == 0
+        records = [json.loads(line) for line in node.log_text().splitlines()]
+        for rec in records:
+            assert set(rec) == {"ts", "level", "component", "msg"}, rec
+        components = {rec["component"] for rec in records}
+        assert "demo/ticker/fast" in components and "node" in components, components
+        assert "demo/ticker/slow" not in components, components  # warn: its debug ticks are dropped
+        assert "demo" not in components, components  # error: its info stop lines are dropped
+        print(f"ok   JSON log lines: {len(records)}, components {sorted(components)}")
     finally:
         node.cleanup()
 
