@@ -2,7 +2,9 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "config/name_rules.hpp"
@@ -38,28 +40,50 @@ void read_mesh(table_reader& root, node_config& cfg) {
     cfg.mesh.listen_host = ep->first;
     cfg.mesh.listen_port = ep->second;
   }
-  if (auto v = t->duration_value("heartbeat", 10ms, 1min)) cfg.mesh.heartbeat = *v;
-  if (auto v = t->duration_value("connection_timeout", 50ms, 10min))
-    cfg.mesh.connection_timeout = *v;
   if (!cfg.tls.enabled && !cfg.mesh.listen_host.empty() && !is_loopback(cfg.mesh.listen_host))
-    t->error("listen",
-             "expected a loopback address without [tls] (this endpoint controls actors; "
-             "expose it beyond this host only with mutual TLS), found \"" +
-                 cfg.mesh.listen_host + "\"");
-  if (cfg.mesh.connection_timeout <= cfg.mesh.heartbeat)
-    t->error("connection_timeout", "expected a duration longer than mesh.heartbeat (" +
-                                       format_duration(cfg.mesh.heartbeat) + "), found " +
-                                       format_duration(cfg.mesh.connection_timeout));
+    t->error("listen", "expected a loopback address without [tls] (this endpoint controls actors; "
+                       "expose it beyond this host only with mutual TLS), found \"" +
+                           cfg.mesh.listen_host + "\"");
+  if (auto peers = t->string_array("peers")) {
+    std::set<std::string> seen;
+    for (size_t i = 0; i < peers->size(); ++i) {
+      const auto& p = (*peers)[i];
+      auto colon = p.rfind(':');
+      bool ok = colon != std::string::npos && colon > 0 && colon + 1 < p.size() && p.size() - colon <= 6 &&
+                std::all_of(p.begin() + colon + 1, p.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+                std::stol(p.substr(colon + 1)) >= 1 && std::stol(p.substr(colon + 1)) <= 65535;
+      if (!ok)
+        t->error("peers", "expected \"HOST:PORT\" entries with a port in 1..65535, found string \"" + p + "\"");
+      else if (!seen.insert(p).second)
+        t->error("peers", "duplicate peer \"" + p + "\"");
+      else if (p == cfg.mesh.listen_host + ":" + std::to_string(cfg.mesh.listen_port))
+        t->error("peers", "a node is not its own peer: \"" + p + "\" is mesh.listen");
+    }
+    cfg.mesh.peers = *peers;
+  }
+  if (auto v = t->duration_value("heartbeat", 10ms, 1min)) cfg.mesh.heartbeat = *v;
+  if (auto v = t->duration_value("down_after", 50ms, 10min)) cfg.mesh.down_after = *v;
+  if (cfg.mesh.down_after <= cfg.mesh.heartbeat)
+    t->error("down_after", "expected a duration longer than mesh.heartbeat (" +
+                               format_duration(cfg.mesh.heartbeat) + "), found " +
+                               format_duration(cfg.mesh.down_after));
   t->finish();
+}
+
+// CAF aborts the process on a certificate or key it cannot load: check them here, so that
+// --check-config and a reload say which file is wrong instead.
+void require_readable(table_reader& t, const std::string& key, const std::filesystem::path& p) {
+  std::ifstream in(p);
+  if (!in) t.error(key, "cannot read \"" + p.string() + "\"");
 }
 
 void read_tls(table_reader& root, node_config& cfg) {
   auto t = root.table("tls");
   if (!t) return;
   cfg.tls.enabled = true;
-  if (auto p = t->path("ca", true)) cfg.tls.ca = *p;
-  if (auto p = t->path("certificate", true)) cfg.tls.certificate = *p;
-  if (auto p = t->path("key", true)) cfg.tls.key = *p;
+  if (auto p = t->path("ca", true)) require_readable(*t, "ca", cfg.tls.ca = *p);
+  if (auto p = t->path("certificate", true)) require_readable(*t, "certificate", cfg.tls.certificate = *p);
+  if (auto p = t->path("key", true)) require_readable(*t, "key", cfg.tls.key = *p);
   if (auto v = t->string("passphrase")) cfg.tls.passphrase = *v;
   t->finish();
 }

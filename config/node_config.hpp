@@ -17,14 +17,17 @@ struct node_section {
   std::string name;
 };
 
-// [mesh]: the endpoint this node publishes its actors on (hameshctl connects here).
+// [mesh]: the endpoint this node publishes its actors on (peers and hameshctl connect
+// here) and the peers it keeps connections to.
 struct mesh_section {
   bool enabled = false;
   std::string listen_host;
   uint16_t listen_port = 0;
-  // CAF middleman keep-alive: without it a stalled peer is never noticed (CAF default 0).
+  std::vector<std::string> peers;  // "HOST:PORT" of the other nodes' [mesh] listen
+  // Pings (and CAF's middleman keep-alive) every heartbeat; a peer silent for down_after is
+  // down. CAF's own default is no keep-alive, so a stalled peer would never be noticed.
   duration heartbeat = std::chrono::milliseconds(500);
-  duration connection_timeout = std::chrono::seconds(2);
+  duration down_after = std::chrono::seconds(3);
 };
 
 // [tls]: mutual TLS for the mesh, with certificates of the cluster CA.

@@ -22,16 +22,20 @@ CAF_ADD_ATOM(hamesh, hamesh, kill_path_atom, "killpath")
 CAF_ADD_ATOM(hamesh, hamesh, restart_path_atom, "restart")
 // (halt_atom) to a supervisor: kill the subtree now (a stop past its deadline)
 CAF_ADD_ATOM(hamesh, hamesh, halt_atom, "halt")
-// (crash_atom): the demo ticker fails on purpose
-CAF_ADD_ATOM(hamesh, hamesh, crash_atom, "crash")
 // (reload_atom, spec): replace a supervisor's children; only changed ones restart
 CAF_ADD_ATOM(hamesh, hamesh, reload_atom, "reload")
 // (subscribe_atom, degraded_atom) to the root; later (degraded_atom, reason) is sent back
 CAF_ADD_ATOM(hamesh, hamesh, subscribe_atom, "subscribe")
 CAF_ADD_ATOM(hamesh, hamesh, degraded_atom, "degraded")
+// (mesh_ping_atom, sent) to a node -> (mesh_pong_atom, node name, sent): liveness and RTT
+CAF_ADD_ATOM(hamesh, hamesh, mesh_ping_atom, "mping")
+CAF_ADD_ATOM(hamesh, hamesh, mesh_pong_atom, "mpong")
+// (mesh_hello_atom, listen address, node actor): a peer that connected introduces itself
+CAF_ADD_ATOM(hamesh, hamesh, mesh_hello_atom, "mhello")
 // internal timers
 CAF_ADD_ATOM(hamesh, hamesh, stop_timeout_atom, "stoptmo")
 CAF_ADD_ATOM(hamesh, hamesh, ticker_tick_atom, "ttick")
+CAF_ADD_ATOM(hamesh, hamesh, mesh_tick_atom, "mtick")
 CAF_END_TYPE_ID_BLOCK(hamesh)
 
 // Reload specs carry factories: they only ever travel inside one process.

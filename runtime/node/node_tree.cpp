@@ -3,6 +3,7 @@
 #include <caf/actor.hpp>
 
 #include "actors/ticker/ticker_actor.hpp"
+#include "runtime/mesh/mesh_actor.hpp"
 
 namespace hamesh::node {
 namespace {
@@ -47,6 +48,14 @@ std::shared_ptr<const supervisor_spec> build_node_tree(const config::node_config
   root->strat = supervision::strategy::one_for_one;
   root->intensity = cfg.supervision.root;
   root->shutdown_timeout = cfg.supervision.shutdown_timeout;
+  if (cfg.mesh.enabled) {
+    child_spec mesh;
+    mesh.info = {"mesh", "mesh", supervision::restart_type::permanent, mesh::fingerprint(cfg.mesh)};
+    mesh.start = [m = cfg.mesh, tls = cfg.tls.enabled](caf::local_actor* parent, const std::string& path) {
+      return mesh::spawn_mesh(parent, path, m, tls);
+    };
+    root->children.push_back(std::move(mesh));
+  }
   if (cfg.demo.enabled) root->children.push_back(as_child("demo", demo_tree(cfg)));
   return root;
 }

@@ -422,6 +422,14 @@ caf::behavior supervisor_actor(self_ptr self, std::shared_ptr<const supervisor_s
         apply_reload(self, std::move(next));
       },
       [=](halt_atom) { halt(self); },
+      [=](mesh_hello_atom, const std::string& address, const caf::actor& node) {
+        // The node's top is what peers connect to; membership is the mesh child's business.
+        if (auto it = self->state.running.find("mesh"); it != self->state.running.end())
+          self->send(it->second, mesh_hello_atom_v, address, node);
+      },
+      [=](mesh_ping_atom, uint64_t sent) {
+        return caf::make_message(mesh_pong_atom_v, self->state.node_name, sent);
+      },
       [=](subscribe_atom, degraded_atom) {
         auto& st = self->state;
         auto who = caf::actor_cast<caf::actor>(self->current_sender());
