@@ -8,7 +8,9 @@
 
 #include <unistd.h>
 
+#include <ctime>
 #include <iostream>
+#include <thread>
 
 #include "runtime/caf_types.hpp"
 #include "tools/hameshctl/pki.hpp"
@@ -26,6 +28,8 @@ struct options {
   std::string ca, cert, key;
   bool json = false;
   std::chrono::milliseconds timeout{5000};
+  int64_t interval_ms = 1000;
+  int64_t count = 0;
 };
 
 std::string normalize(std::string path) {
@@ -86,8 +90,32 @@ int run(const options& opt, const std::string& command, const std::string& path_
             std::cout << (command == "kill" ? "killed " : "restarting ") << path << "\n";
         },
         on_error);
+  } else if (command == "watch") {
+    // Refreshes until Ctrl-C (or --count): the default SIGINT action ends the process.
+    for (int64_t n = 0; opt.count == 0 || n < opt.count; ++n) {
+      if (n > 0) std::this_thread::sleep_for(std::chrono::milliseconds(opt.interval_ms));
+      bool ok = false;
+      self->request(*node, opt.timeout, hamesh::state_atom_v, std::string())
+          .receive(
+              [&](hamesh::actor_state& state) {
+                ok = true;
+                std::time_t now = std::time(nullptr);
+                char when[32];
+                std::strftime(when, sizeof when, "%H:%M:%S", std::localtime(&now));
+                if (opt.json) {
+                  std::cout << hamesh::to_json(state) << std::endl;
+                  return;
+                }
+                if (isatty(STDOUT_FILENO)) std::cout << "\033[H\033[2J";
+                std::cout << "node " << state.name << " at " << opt.node << ", " << when
+                          << " (every " << opt.interval_ms << " ms; Ctrl-C to stop)\n"
+                          << hamesh::ctl::render_tree(state) << std::flush;
+              },
+              on_error);
+      if (!ok) break;
+    }
   } else {
-    std::string query = command == "show" ? path : "";
+    std::string query = command == "show" ? path : command == "peers" ? "mesh" : "";
     self->request(*node, opt.timeout, hamesh::state_atom_v, query)
         .receive(
             [&](hamesh::actor_state& state) {
@@ -97,12 +125,20 @@ int run(const options& opt, const std::string& command, const std::string& path_
                 std::cout << hamesh::ctl::render_tree(state);
               else if (command == "status")
                 std::cout << hamesh::ctl::render_status(state);
+              else if (command == "peers")
+                std::cout << hamesh::ctl::render_peers(state);
               else
                 std::cout << hamesh::ctl::render_actor(state);
             },
-            on_error);
+            [&](caf::error& err) {
+              if (command == "peers" && hamesh::describe(err).find("no actor at path") == 0) {
+                std::cerr << "hameshctl: node " << opt.node << " has no [mesh] peers configured\n";
+                rc = exit_refused;
+                return;
+              }
+              on_error(err);
+            });
   }
-  self->send_exit(*node, caf::exit_reason::normal);  // drop our proxy; the node stays up
   return rc;
 }
 
@@ -136,6 +172,12 @@ int main(int argc, char** argv) {
   kill->add_option("PATH", path, "actor path")->required();
   auto* restart = app.add_subcommand("restart", "stop and start an actor");
   restart->add_option("PATH", path, "actor path")->required();
+  auto* peers =
+      app.add_subcommand("peers", "the mesh membership view: each peer, up or down, since, RTT");
+  auto* watch = app.add_subcommand("watch", "the tree, refreshed every --interval-ms until Ctrl-C");
+  watch->add_option("--interval-ms", opt.interval_ms, "refresh period")->capture_default_str();
+  watch->add_option("--count", opt.count, "stop after this many refreshes (0: never)")
+      ->capture_default_str();
   auto* pki_cmd =
       app.add_subcommand("pki", "create the cluster CA and issue certificates (no node needed)");
   pki_cmd->require_subcommand(1);
@@ -190,7 +232,9 @@ int main(int argc, char** argv) {
       std::cerr << "hameshctl: cannot read " << *f << "\n";
       return 2;
     }
-  std::string command = status->parsed()    ? "status"
+  std::string command = peers->parsed()     ? "peers"
+                        : watch->parsed()   ? "watch"
+                        : status->parsed()  ? "status"
                         : tree->parsed()    ? "tree"
                         : show->parsed()    ? "show"
                         : kill->parsed()    ? "kill"

@@ -13,6 +13,23 @@ std::string failure_text(const actor_state& s) {
   return s.last_failure + " (" + human_duration_ms(s.last_failure_age_ms) + " ago)";
 }
 
+std::string table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(rows[0].size(), 0);
+  for (auto& r : rows)
+    for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  std::string out;
+  for (auto& r : rows) {
+    std::string line;
+    for (size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
 void collect(const actor_state& s, std::vector<std::vector<std::string>>& rows) {
   rows.push_back({s.path, s.kind, s.status, std::to_string(s.restarts),
                   human_duration_ms(s.uptime_ms), failure_text(s)});
@@ -44,20 +61,24 @@ std::string render_tree(const actor_state& root) {
   std::vector<std::vector<std::string>> rows{
       {"PATH", "KIND", "STATUS", "RESTARTS", "UPTIME", "LAST FAILURE"}};
   collect(root, rows);
-  std::vector<size_t> width(rows[0].size(), 0);
-  for (auto& r : rows)
-    for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
-  std::string out;
-  for (auto& r : rows) {
-    std::string line;
-    for (size_t i = 0; i < r.size(); ++i) {
-      line += r[i];
-      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
+  return table(rows);
+}
+
+std::string render_peers(const actor_state& mesh) {
+  std::vector<std::vector<std::string>> rows{
+      {"PEER", "NAME", "STATE", "SINCE", "RTT", "CONNECTS", "LAST ERROR"}};
+  auto fields = nlohmann::json::parse(mesh.fields_json, nullptr, false);
+  if (fields.is_object() && fields.contains("peers"))
+    for (auto& p : fields["peers"]) {
+      char rtt[32] = "-";
+      if (p["rtt_us"].is_number())
+        std::snprintf(rtt, sizeof rtt, "%.2fms", p["rtt_us"].get<double>() / 1000.0);
+      rows.push_back({p.value("address", ""), p.value("name", ""), p.value("state", ""),
+                      human_duration_ms(p.value("since_ms", int64_t{-1})), rtt,
+                      std::to_string(p.value("connects", 0)),
+                      p["last_error"].is_string() ? p["last_error"].get<std::string>() : ""});
     }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
-  }
-  return out;
+  return table(rows);
 }
 
 std::string render_actor(const actor_state& s) {
@@ -94,7 +115,20 @@ std::string render_status(const actor_state& root) {
   out += "functions";
   if (root.children.empty()) out += " none";
   for (auto& c : root.children) out += " " + c.name + "(" + c.status + ")";
-  return out + "\n";
+  out += "\n";
+  for (auto& c : root.children) {
+    if (c.kind != "mesh") continue;
+    auto mesh = nlohmann::json::parse(c.fields_json, nullptr, false);
+    if (!mesh.is_object() || !mesh.contains("peers")) continue;
+    int up = 0, total = 0;
+    for (auto& p : mesh["peers"]) {
+      ++total;
+      up += p.value("state", "") == "up";
+    }
+    out += "peers     " + std::to_string(up) + " up of " + std::to_string(total) + " (listen " +
+           mesh.value("listen", "") + (mesh.value("tls", false) ? ", mutual TLS" : "") + ")\n";
+  }
+  return out;
 }
 
 }  // namespace hamesh::ctl

@@ -15,4 +15,7 @@ std::string render_actor(const actor_state& actor);
 // The node's top in a few lines: name, status, uptime, degraded or not, its functions.
 std::string render_status(const actor_state& root);
 
+// The mesh actor's membership view: PEER NAME STATE SINCE RTT CONNECTS LAST-ERROR.
+std::string render_peers(const actor_state& mesh);
+
 }  // namespace hamesh::ctl
