@@ -41,19 +41,24 @@ void read_mesh(table_reader& root, node_config& cfg) {
     cfg.mesh.listen_port = ep->second;
   }
   if (!cfg.tls.enabled && !cfg.mesh.listen_host.empty() && !is_loopback(cfg.mesh.listen_host))
-    t->error("listen", "expected a loopback address without [tls] (this endpoint controls actors; "
-                       "expose it beyond this host only with mutual TLS), found \"" +
-                           cfg.mesh.listen_host + "\"");
+    t->error("listen",
+             "expected a loopback address without [tls] (this endpoint controls actors; "
+             "expose it beyond this host only with mutual TLS), found \"" +
+                 cfg.mesh.listen_host + "\"");
   if (auto peers = t->string_array("peers")) {
     std::set<std::string> seen;
     for (size_t i = 0; i < peers->size(); ++i) {
       const auto& p = (*peers)[i];
       auto colon = p.rfind(':');
-      bool ok = colon != std::string::npos && colon > 0 && colon + 1 < p.size() && p.size() - colon <= 6 &&
-                std::all_of(p.begin() + colon + 1, p.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+      bool ok = colon != std::string::npos && colon > 0 && colon + 1 < p.size() &&
+                p.size() - colon <= 6 &&
+                std::all_of(p.begin() + colon + 1, p.end(),
+                            [](char c) { return c >= '0' && c <= '9'; }) &&
                 std::stol(p.substr(colon + 1)) >= 1 && std::stol(p.substr(colon + 1)) <= 65535;
       if (!ok)
-        t->error("peers", "expected \"HOST:PORT\" entries with a port in 1..65535, found string \"" + p + "\"");
+        t->error(
+            "peers",
+            "expected \"HOST:PORT\" entries with a port in 1..65535, found string \"" + p + "\"");
       else if (!seen.insert(p).second)
         t->error("peers", "duplicate peer \"" + p + "\"");
       else if (p == cfg.mesh.listen_host + ":" + std::to_string(cfg.mesh.listen_port))
@@ -82,9 +87,21 @@ void read_tls(table_reader& root, node_config& cfg) {
   if (!t) return;
   cfg.tls.enabled = true;
   if (auto p = t->path("ca", true)) require_readable(*t, "ca", cfg.tls.ca = *p);
-  if (auto p = t->path("certificate", true)) require_readable(*t, "certificate", cfg.tls.certificate = *p);
+  if (auto p = t->path("certificate", true))
+    require_readable(*t, "certificate", cfg.tls.certificate = *p);
   if (auto p = t->path("key", true)) require_readable(*t, "key", cfg.tls.key = *p);
   if (auto v = t->string("passphrase")) cfg.tls.passphrase = *v;
+  t->finish();
+}
+
+void read_metrics(table_reader& root, node_config& cfg) {
+  auto t = root.table("metrics");
+  if (!t) return;
+  cfg.metrics.enabled = true;
+  if (auto ep = t->endpoint("listen", true, true)) {
+    cfg.metrics.listen_host = ep->first;
+    cfg.metrics.listen_port = ep->second;
+  }
   t->finish();
 }
 
@@ -179,6 +196,7 @@ load_result load_node_config_text(const std::string& text, const std::string& fi
   read_node(root, cfg);
   read_tls(root, cfg);  // before [mesh], whose rules depend on it
   read_mesh(root, cfg);
+  read_metrics(root, cfg);
   read_log(root, cfg);
   read_supervision(root, cfg);
   read_demo(root, cfg);

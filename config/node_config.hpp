@@ -39,6 +39,13 @@ struct tls_section {
   std::string passphrase;
 };
 
+// [metrics]: Prometheus text format on http://listen/metrics.
+struct metrics_section {
+  bool enabled = false;
+  std::string listen_host;
+  uint16_t listen_port = 0;
+};
+
 struct log_section {
   std::string level = "info";                 // trace, debug, info, warn, error, critical, off
   std::string format = "text";                // text or json (one JSON object per line)
@@ -73,6 +80,7 @@ struct node_config {
   node_section node;
   mesh_section mesh;
   tls_section tls;
+  metrics_section metrics;
   log_section log;
   supervision_section supervision;
   demo_section demo;

@@ -52,7 +52,12 @@ caf::behavior ticker_actor(caf::stateful_actor<ticker_state>* self, std::string 
         actor_state s;
         s.fields_json = nlohmann::json{{"ticks", st.ticks},
                                        {"interval", format_duration(st.cfg.interval)},
-                                       {"fail_after", st.cfg.fail_after}}
+                                       {"fail_after", st.cfg.fail_after},
+                                       {"metrics",
+                                        {{{"name", "ticker_ticks_total"},
+                                          {"type", "counter"},
+                                          {"help", "Ticks since the ticker last started."},
+                                          {"value", st.ticks}}}}}
                             .dump();
         return s;
       },

@@ -56,13 +56,13 @@ void reload(caf::scoped_actor& self, const caf::actor& root, config::node_config
   auto same_endpoint = [](const config::node_config& a, const config::node_config& b) {
     return a.mesh.enabled == b.mesh.enabled && a.mesh.listen_host == b.mesh.listen_host &&
            a.mesh.listen_port == b.mesh.listen_port && a.mesh.heartbeat == b.mesh.heartbeat &&
-           a.mesh.down_after == b.mesh.down_after &&
-           a.tls.enabled == b.tls.enabled && a.tls.ca == b.tls.ca &&
-           a.tls.certificate == b.tls.certificate && a.tls.key == b.tls.key;
+           a.mesh.down_after == b.mesh.down_after && a.tls.enabled == b.tls.enabled &&
+           a.tls.ca == b.tls.ca && a.tls.certificate == b.tls.certificate && a.tls.key == b.tls.key;
   };
   if (!same_endpoint(cfg, current)) {
-    log.error("reload refused: mesh.listen, heartbeat, down_after or [tls] changed; those need a "
-              "restart of the node (mesh.peers may change live)");
+    log.error(
+        "reload refused: mesh.listen, heartbeat, down_after or [tls] changed; those need a "
+        "restart of the node (mesh.peers may change live)");
     return;
   }
   std::string why;

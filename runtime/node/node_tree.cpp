@@ -4,6 +4,7 @@
 
 #include "actors/ticker/ticker_actor.hpp"
 #include "runtime/mesh/mesh_actor.hpp"
+#include "runtime/metrics/metrics_server.hpp"
 
 namespace hamesh::node {
 namespace {
@@ -51,10 +52,21 @@ std::shared_ptr<const supervisor_spec> build_node_tree(const config::node_config
   if (cfg.mesh.enabled) {
     child_spec mesh;
     mesh.info = {"mesh", "mesh", supervision::restart_type::permanent, mesh::fingerprint(cfg.mesh)};
-    mesh.start = [m = cfg.mesh, tls = cfg.tls.enabled](caf::local_actor* parent, const std::string& path) {
+    mesh.start = [m = cfg.mesh, tls = cfg.tls.enabled](caf::local_actor* parent,
+                                                       const std::string& path) {
       return mesh::spawn_mesh(parent, path, m, tls);
     };
     root->children.push_back(std::move(mesh));
+  }
+  if (cfg.metrics.enabled) {
+    child_spec metrics;
+    metrics.info = {"metrics", "metrics", supervision::restart_type::permanent,
+                    cfg.metrics.listen_host + ":" + std::to_string(cfg.metrics.listen_port)};
+    metrics.start = [host = cfg.metrics.listen_host, port = cfg.metrics.listen_port](
+                        caf::local_actor* parent, const std::string& path) {
+      return metrics::spawn_metrics_server(parent, path, host, port);
+    };
+    root->children.push_back(std::move(metrics));
   }
   if (cfg.demo.enabled) root->children.push_back(as_child("demo", demo_tree(cfg)));
   return root;
