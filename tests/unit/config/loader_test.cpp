@@ -51,7 +51,8 @@ BOOST_AUTO_TEST_CASE(broken_configs_are_refused_with_position_and_key_path) {
       {"unknown key", "[node]\nname = \"n\"\nnmae = \"x\"\n",
        "t.toml:3:1: node.nmae: unknown key (known keys here: name)"},
       {"unknown section", "[node]\nname = \"n\"\n[vrrpp]\nx = 1\n",
-       "t.toml:3:2: vrrpp: unknown key (known keys here: demo, log, mesh, metrics, node, supervision, tls)"},
+       "t.toml:3:2: vrrpp: unknown key (known keys here: demo, log, mesh, metrics, node, "
+       "supervision, tls)"},
       {"out of range", "[node]\nname = \"n\"\n[supervision]\nmax_restarts = 5000\n",
        "t.toml:4:16: supervision.max_restarts: expected an integer in 0..1000, found integer 5000"},
       {"negative", "[node]\nname = \"n\"\n[supervision]\nmax_restarts = -1\n",
@@ -116,11 +117,27 @@ BOOST_AUTO_TEST_CASE(broken_configs_are_refused_with_position_and_key_path) {
       {"bad port", "[node]\nname = \"n\"\n[mesh]\nlisten = \"127.0.0.1:99999\"\n",
        "t.toml:4:10: mesh.listen: expected \"HOST:PORT\" with a port in 0..65535, found string "
        "\"127.0.0.1:99999\""},
-      {"timeout not above heartbeat",
-       "[node]\nname = \"n\"\n[mesh]\nlisten = \"127.0.0.1:1\"\nheartbeat = "
-       "\"1s\"\nconnection_timeout = \"1s\"\n",
-       "t.toml:6:22: mesh.connection_timeout: expected a duration longer than mesh.heartbeat (1s), "
-       "found 1s"},
+      {"down_after not above heartbeat",
+       "[node]\nname = \"n\"\n[mesh]\nlisten = \"127.0.0.1:1\"\nheartbeat = \"1s\"\ndown_after = "
+       "\"1s\"\n",
+       "t.toml:6:14: mesh.down_after: expected a duration longer than mesh.heartbeat (1s), found "
+       "1s"},
+      {"bad peer",
+       "[node]\nname = \"n\"\n[mesh]\nlisten = \"127.0.0.1:1\"\npeers = [\"127.0.0.1\"]\n",
+       "t.toml:5:9: mesh.peers: expected \"HOST:PORT\" entries with a port in 1..65535, found "
+       "string "
+       "\"127.0.0.1\""},
+      {"own peer",
+       "[node]\nname = \"n\"\n[mesh]\nlisten = \"127.0.0.1:1\"\npeers = [\"127.0.0.1:1\"]\n",
+       "t.toml:5:9: mesh.peers: a node is not its own peer: \"127.0.0.1:1\" is mesh.listen"},
+      {"duplicate peer",
+       "[node]\nname = \"n\"\n[mesh]\nlisten = \"127.0.0.1:1\"\npeers = [\"127.0.0.1:2\", "
+       "\"127.0.0.1:2\"]\n",
+       "t.toml:5:9: mesh.peers: duplicate peer \"127.0.0.1:2\""},
+      {"unreadable certificate", "[node]\nname = \"n\"\n[tls]\nca = \"/nonexistent/ca.pem\"\n",
+       "t.toml:4:6: tls.ca: cannot read \"/nonexistent/ca.pem\""},
+      {"metrics without listen", "[node]\nname = \"n\"\n[metrics]\n",
+       "t.toml:3:1: metrics.listen: missing required key (expected a string)"},
       {"tls incomplete", "[node]\nname = \"n\"\n[tls]\nca = \"/dev/null\"\n",
        "t.toml:3:1: tls.certificate: missing required key (expected a string)"},
       {"syntax error", "[node\nname = \"n\"\n",
@@ -163,14 +180,19 @@ BOOST_AUTO_TEST_CASE(a_value_out_of_its_range_names_file_line_column_and_key_pat
 }
 
 BOOST_AUTO_TEST_CASE(relative_paths_resolve_against_the_config_folder) {
-  auto r = load(
-      "[node]\nname = \"n\"\n[log]\nfile = \"logs/node.log\"\n[tls]\nca = \"/pki/ca.pem\"\n"
-      "certificate = \"pki/../pki/n.pem\"\nkey = \"n.key\"\n");
+  auto r = load("[node]\nname = \"n\"\n[log]\nfile = \"logs/../logs/node.log\"\n");
   BOOST_REQUIRE(r.config.has_value());
   BOOST_TEST(r.config->log.file->string() == "/etc/hamesh/logs/node.log");
-  BOOST_TEST(r.config->tls.ca.string() == "/pki/ca.pem");
-  BOOST_TEST(r.config->tls.certificate.string() == "/etc/hamesh/pki/n.pem");
-  BOOST_TEST(r.config->tls.key.string() == "/etc/hamesh/n.key");
+  auto abs = load("[node]\nname = \"n\"\n[log]\nfile = \"/var/log/n.log\"\n");
+  BOOST_REQUIRE(abs.config.has_value());
+  BOOST_TEST(abs.config->log.file->string() == "/var/log/n.log");
+  // The same rule for [tls] files, which are checked where the config's folder says.
+  auto tls = load(
+      "[node]\nname = \"n\"\n[tls]\nca = \"pki/ca.pem\"\ncertificate = \"/dev/null\"\nkey = "
+      "\"/dev/null\"\n");
+  BOOST_REQUIRE(!tls.errors.empty());
+  BOOST_TEST(tls.errors[0].render() ==
+             "t.toml:4:6: tls.ca: cannot read \"/etc/hamesh/pki/ca.pem\"");
 }
 
 BOOST_AUTO_TEST_CASE(a_minimal_config_gets_the_documented_defaults) {
