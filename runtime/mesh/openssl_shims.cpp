@@ -66,8 +66,13 @@ extern "C" int SSL_accept(SSL* ssl) {
   ERR_clear_error();
   int rc = fn(ssl);
   std::string reason;
-  if (handshake_failed(ssl, rc, reason))
+  // CAF may call again on a connection that already failed: report each refusal once, marked
+  // on the SSL object itself (addresses are reused by the next connection).
+  static const int reported = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  if (handshake_failed(ssl, rc, reason) && SSL_get_ex_data(ssl, reported) == nullptr) {
+    SSL_set_ex_data(ssl, reported, ssl);
     hamesh::logging::get("mesh")->warn("refused TLS connection from {}: {}", peer_of(ssl), reason);
+  }
   return rc;
 }
 

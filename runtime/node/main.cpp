@@ -47,6 +47,10 @@ int main(int argc, char** argv) {
   if (check_config) {
     std::cout << "config OK: " << config_path << " (node " << cfg.node.name;
     std::string functions;
+    if (cfg.mesh.enabled)
+      functions += " mesh(" + std::to_string(cfg.mesh.peers.size()) + " peers" +
+                   (cfg.tls.enabled ? ", mutual TLS" : "") + ")";
+    if (cfg.metrics.enabled) functions += " metrics";
     if (cfg.demo.enabled) functions += " demo";
     std::cout << "; functions:" << (functions.empty() ? " none" : functions) << ")\n";
     return 0;

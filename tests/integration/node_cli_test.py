@@ -6,6 +6,7 @@ killed. Usage: node_cli_test.py BIN_DIR SOURCE_DIR"""
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,12 +23,24 @@ def main():
     bin_dir, source_dir = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     node_bin = os.path.join(bin_dir, "hamesh-node")
 
-    examples = sorted(glob.glob(os.path.join(source_dir, "config/examples/*.toml")))
-    assert examples, "no example configs"
-    for path in examples:
-        r = run(node_bin, "--check-config", path)
-        assert r.returncode == 0 and "config OK" in r.stdout, (path, r.returncode, r.stdout, r.stderr)
-        print(f"ok   {os.path.relpath(path, source_dir)}: {r.stdout.strip()}")
+    # The examples as an operator would use them: in their folder, with the PKI the README
+    # tells to create there (generated into a copy: the source tree stays untouched).
+    ctl = os.path.join(bin_dir, "hameshctl")
+    with tempfile.TemporaryDirectory() as tmp:
+        examples_dir = os.path.join(tmp, "examples")
+        shutil.copytree(os.path.join(source_dir, "config/examples"), examples_dir,
+                        ignore=shutil.ignore_patterns("pki", "*.log"))
+        pki = os.path.join(examples_dir, "pki")
+        assert run(ctl, "pki", "init", pki).returncode == 0
+        examples = sorted(glob.glob(os.path.join(examples_dir, "*.toml")))
+        assert examples, "no example configs"
+        for path in examples:
+            name = os.path.basename(path)[:-5]
+            run(ctl, "pki", "issue", pki, name, "--node")
+        for path in examples:
+            r = run(node_bin, "--check-config", path)
+            assert r.returncode == 0 and "config OK" in r.stdout, (path, r.returncode, r.stdout, r.stderr)
+            print(f"ok   config/examples/{os.path.basename(path)}: {r.stdout.strip()}")
 
     with tempfile.TemporaryDirectory() as tmp:
         broken = os.path.join(tmp, "broken.toml")
