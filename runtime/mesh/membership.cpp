@@ -65,13 +65,16 @@ tick_actions membership::tick(time_point now) {
   for (size_t i = 0; i < views_.size(); ++i) {
     auto& p = views_[i];
     auto& t = timings_[i];
-    if (p.state == peer_state::up) {
+    if (t.linked) {
       if (now - t.last_heard >= settings_.down_after) {
-        p.last_error = "no answer for " +
-                       format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(
-                           now - t.last_heard));
+        auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(now - t.last_heard);
+        bool was_up = p.state == peer_state::up;
+        p.last_error =
+            (was_up ? "no answer for " : "connected but no answer for ") + format_duration(silent);
         set_state(p, peer_state::down, now);
-        t.next_connect = now;  // the connection is stale: try a fresh one at once
+        t.linked = false;
+        // Up until now: try a fresh connection at once. Never answered: back off.
+        t.next_connect = was_up ? now : now + backoff(++t.failures);
         out.went_down.push_back(p.address);
       } else if (now >= t.next_ping) {
         t.next_ping = now + settings_.heartbeat;
@@ -90,12 +93,10 @@ void membership::connected(const std::string& address, time_point now) {
   timing* t = nullptr;
   auto* p = find(address, &t);
   if (!p) return;
-  set_state(*p, peer_state::up, now);
-  ++p->connects;
-  p->last_error.clear();
-  t->failures = 0;
-  t->last_heard = now;
-  t->next_ping = now;  // measure the RTT right away
+  set_state(*p, peer_state::connecting, now);
+  t->linked = true;
+  t->last_heard = now;  // the answer to the first ping must come within down_after
+  t->next_ping = now;   // ask at once: that answer makes it up and gives the RTT
 }
 
 void membership::connect_failed(const std::string& address, const std::string& reason,
@@ -112,7 +113,13 @@ void membership::answered(const std::string& address, const std::string& name, t
                           time_point now) {
   timing* t = nullptr;
   auto* p = find(address, &t);
-  if (!p || p->state != peer_state::up) return;  // a late answer from a dropped connection
+  if (!p || !t->linked) return;  // a late answer on a connection already given up
+  if (p->state != peer_state::up) {
+    set_state(*p, peer_state::up, now);
+    ++p->connects;
+    p->last_error.clear();
+    t->failures = 0;
+  }
   p->name = name;
   p->rtt = now - sent;
   t->last_heard = now;
@@ -121,11 +128,13 @@ void membership::answered(const std::string& address, const std::string& name, t
 void membership::lost(const std::string& address, const std::string& reason, time_point now) {
   timing* t = nullptr;
   auto* p = find(address, &t);
-  if (!p || p->state != peer_state::up) return;
+  if (!p || !t->linked) return;
+  bool was_up = p->state == peer_state::up;
+  t->linked = false;
   p->last_error = reason;
   set_state(*p, peer_state::down, now);
-  t->failures = 0;
-  t->next_connect = now + settings_.backoff_min;
+  t->next_connect = was_up ? now + settings_.backoff_min : now + backoff(++t->failures);
+  if (was_up) t->failures = 0;
 }
 
 }  // namespace hamesh::mesh

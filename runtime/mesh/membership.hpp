@@ -23,7 +23,7 @@ struct peer_view {
   time_point since;  // of the last state change
   std::optional<duration> rtt;
   std::string last_error;
-  uint32_t connects = 0;  // successful connections so far
+  uint32_t connects = 0;  // times it came up (answered on a new connection)
 };
 
 struct membership_settings {
@@ -52,7 +52,8 @@ class membership {
   membership(membership_settings s, const std::vector<peer_config>& peers, time_point now);
 
   tick_actions tick(time_point now);
-  // A connection we made is up, or a peer that connects to us said hello.
+  // A connection we made is there, or a peer that connects to us said hello. The peer is up
+  // only once it answers a ping: CAF hands back a cached connection to a stalled peer.
   void connected(const std::string& address, time_point now);
   bool initiates(const std::string& address) const;
   void connect_failed(const std::string& address, const std::string& reason, time_point now);
@@ -71,6 +72,7 @@ class membership {
     time_point last_heard;
     uint32_t failures = 0;
     bool initiate = true;
+    bool linked = false;  // a connection exists; pings go out on it
   };
   peer_view* find(const std::string& address, timing** t = nullptr);
   void set_state(peer_view& p, peer_state s, time_point now);

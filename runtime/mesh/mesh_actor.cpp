@@ -64,7 +64,7 @@ void connect(self_ptr self, const std::string& address) {
             st.links[address] = peer;
             self->monitor(peer);
             st.members->connected(address, now);
-            st.log->info("peer {} up", address);
+            st.log->debug("connected to peer {}; waiting for its answer", address);
             self->send(peer, mesh_hello_atom_v, listen_address(st.cfg), st.node);
           },
           [=](caf::error& err) {
@@ -82,12 +82,18 @@ void ping(self_ptr self, const std::string& address) {
       .then(
           [=](mesh_pong_atom, const std::string& name, uint64_t echoed) {
             auto& st = self->state;
-            bool first_answer = false;
+            auto now = steady::now();
+            auto sent = steady::time_point(steady::duration(echoed));
+            auto was = peer_state::down;
             for (auto& p : st.members->peers())
-              if (p.address == address && p.name.empty()) first_answer = true;
-            st.members->answered(address, name, steady::time_point(steady::duration(echoed)),
-                                 steady::now());
-            if (first_answer) st.log->info("peer {} is node {}", address, name);
+              if (p.address == address) was = p.state;
+            st.members->answered(address, name, sent, now);
+            if (was != peer_state::up)
+              for (auto& p : st.members->peers())
+                if (p.address == address && p.state == peer_state::up)
+                  st.log->info(
+                      "peer {} ({}) up, rtt {}us", address, name,
+                      std::chrono::duration_cast<std::chrono::microseconds>(now - sent).count());
           },
           [](caf::error&) {});  // silence is what tick() watches for
 }
@@ -175,8 +181,14 @@ caf::behavior mesh_actor(self_ptr self, std::string path, config::mesh_section c
       auto address = it->first;
       st.links.erase(it);
       auto label = peer_label(st, address);
+      bool was_up = false;
+      for (auto& p : st.members->peers())
+        if (p.address == address) was_up = p.state == peer_state::up;
       st.members->lost(address, describe(dm.reason), steady::now());
-      st.log->warn("peer {} down: {}", label, describe(dm.reason));
+      if (was_up)
+        st.log->warn("peer {} down: {}", label, describe(dm.reason));
+      else
+        st.log->debug("connection to peer {} closed: {}", label, describe(dm.reason));
       return;
     }
   });
@@ -197,7 +209,7 @@ caf::behavior mesh_actor(self_ptr self, std::string path, config::mesh_section c
         st.links[address] = peer;
         self->monitor(peer);
         st.members->connected(address, steady::now());
-        st.log->info("peer {} up (it connected)", address);
+        st.log->debug("peer {} connected to us; waiting for its answer", address);
       },
       [=](state_atom, const std::string&) {
         actor_state s;

@@ -95,7 +95,21 @@ def main():
         assert 'hamesh_actor_restarts_total{node="mesh-b",path="demo/ticker/heartbeat-b",kind="ticker"} 1' in metrics, metrics
         assert re.search(r'hamesh_mesh_peer_up\{node="mesh-b",path="mesh",kind="mesh",peer="127\.0\.0\.1:\d+",peer_name="mesh-a"\} 1', metrics), metrics
 
-        # SIGKILL of mesh-c: how long until a and b see it down (polled every 20 ms).
+        # A stalled peer (SIGSTOP): no connection breaks, so only the missing answers tell;
+        # seen down after about down_after (3 s by default), up again after SIGCONT.
+        stopped_at = time.monotonic()
+        nodes["c"].proc.send_signal(signal.SIGSTOP)
+        try:
+            wait_for("a sees the stalled c down", lambda: state_of("a", "c") == "down", timeout=15, interval=0.05)
+            print(f"SIGSTOP of mesh-c seen down by mesh-a after {time.monotonic() - stopped_at:.2f} s (down_after 3s)")
+        finally:
+            nodes["c"].proc.send_signal(signal.SIGCONT)
+        wait_for("a sees c up again after SIGCONT", lambda: state_of("a", "c") == "up", timeout=20)
+        wait_for("b sees c up again after SIGCONT", lambda: state_of("b", "c") == "up", timeout=20)
+
+        # SIGKILL of mesh-c: how long until a and b see it down (polled every 20 ms), and
+        # from the log lines' own timestamps.
+        killed_wall = time.time()
         killed_at = time.monotonic()
         nodes["c"].proc.send_signal(signal.SIGKILL)
         nodes["c"].proc.wait()
@@ -108,6 +122,11 @@ def main():
         wait_for("a and b see c down", both_down, timeout=15, interval=0.02)
         print(f"SIGKILL of mesh-c seen down by mesh-a after {seen['a'] * 1000:.0f} ms, by mesh-b after {seen['b'] * 1000:.0f} ms "
               f"(down_after 3s, heartbeat 500ms: the defaults; includes hameshctl polling)")
+        for n in "ab":
+            m = re.findall(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}) warning mesh: peer 127\.0\.0\.1:\d+ \(mesh-c\) down: remote_link_unreachable", nodes[n].log_text())
+            if m:
+                logged = time.mktime(time.strptime(m[-1][:19], "%Y-%m-%dT%H:%M:%S")) + int(m[-1][20:]) / 1000
+                print(f"  mesh-{n} logged mesh-c down {max(0.0, logged - killed_wall) * 1000:.0f} ms after the SIGKILL")
         # The others stayed up with each other: no reconnect between a and b.
         pa = peers("a")[f"127.0.0.1:{mesh_ports[1]}"]
         assert pa["state"] == "up" and pa["connects"] == 1, pa

@@ -61,9 +61,13 @@ int run(const options& opt, const std::string& command, const std::string& path_
   auto node =
       tls ? caf::openssl::remote_actor(sys, host, port) : sys.middleman().remote_actor(host, port);
   if (!node) {
+    bool refused = node.error() == caf::sec::cannot_connect_to_node;
     std::cerr << "hameshctl: cannot reach node at " << opt.node << ": "
-              << hamesh::describe(node.error())
-              << (tls ? " (check --ca/--cert/--key: they must come from the node's cluster CA)"
+              << (refused
+                      ? "nothing accepts connections there (node down, or not its [mesh] listen)"
+                      : hamesh::describe(node.error()))
+              << (tls && !refused
+                      ? " (check --ca/--cert/--key: they must come from the node's cluster CA)"
                       : "")
               << "\n";
     return exit_unreachable;
