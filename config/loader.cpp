@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/endpoint.hpp"
 #include "config/name_rules.hpp"
 #include "config/table_reader.hpp"
 
@@ -49,12 +50,7 @@ void read_mesh(table_reader& root, node_config& cfg) {
     std::set<std::string> seen;
     for (size_t i = 0; i < peers->size(); ++i) {
       const auto& p = (*peers)[i];
-      auto colon = p.rfind(':');
-      bool ok = colon != std::string::npos && colon > 0 && colon + 1 < p.size() &&
-                p.size() - colon <= 6 &&
-                std::all_of(p.begin() + colon + 1, p.end(),
-                            [](char c) { return c >= '0' && c <= '9'; }) &&
-                std::stol(p.substr(colon + 1)) >= 1 && std::stol(p.substr(colon + 1)) <= 65535;
+      bool ok = split_endpoint(p, false).has_value();
       if (!ok)
         t->error(
             "peers",

@@ -1,5 +1,7 @@
 #include "config/table_reader.hpp"
 
+#include "config/endpoint.hpp"
+
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -162,26 +164,31 @@ std::optional<std::filesystem::path> table_reader::path(const std::string& key, 
   return p.lexically_normal();
 }
 
-std::optional<std::pair<std::string, uint16_t>> table_reader::endpoint(const std::string& key,
-                                                                       bool required,
-                                                                       bool allow_any_port) {
-  auto text = string(key, required);
-  if (!text) return std::nullopt;
-  auto colon = text->rfind(':');
-  std::string host = colon == std::string::npos ? "" : text->substr(0, colon);
-  std::string port = colon == std::string::npos ? "" : text->substr(colon + 1);
+std::optional<std::pair<std::string, uint16_t>> split_endpoint(const std::string& text,
+                                                               bool allow_port_zero) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  std::string host = text.substr(0, colon);
+  std::string port = text.substr(colon + 1);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
   bool digits = !port.empty() && port.size() <= 5 &&
                 std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
   long value = digits ? std::stol(port) : -1;
-  long lowest = allow_any_port ? 0 : 1;
-  if (host.empty() || value < lowest || value > 65535) {
-    error(key, "expected \"HOST:PORT\" with a port in " + std::to_string(lowest) +
-                   "..65535, found string \"" + *text + "\"");
-    return std::nullopt;
-  }
+  if (host.empty() || value < (allow_port_zero ? 0 : 1) || value > 65535) return std::nullopt;
   return std::make_pair(host, static_cast<uint16_t>(value));
+}
+
+std::optional<std::pair<std::string, uint16_t>> table_reader::endpoint(const std::string& key,
+                                                                       bool required,
+                                                                       bool allow_any_port) {
+  auto text = string(key, required);
+  if (!text) return std::nullopt;
+  auto ep = split_endpoint(*text, allow_any_port);
+  if (!ep)
+    error(key, std::string("expected \"HOST:PORT\" with a port in ") +
+                   (allow_any_port ? "0" : "1") + "..65535, found string \"" + *text + "\"");
+  return ep;
 }
 
 std::optional<std::vector<std::string>> table_reader::string_array(const std::string& key,

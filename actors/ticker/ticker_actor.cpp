@@ -6,6 +6,7 @@
 
 #include "runtime/caf_types.hpp"
 #include "runtime/logging.hpp"
+#include "runtime/metrics/metric_json.hpp"
 
 namespace hamesh::ticker {
 namespace {
@@ -50,15 +51,14 @@ caf::behavior ticker_actor(caf::stateful_actor<ticker_state>* self, std::string 
       [=](state_atom, const std::string&) {
         auto& st = self->state;
         actor_state s;
-        s.fields_json = nlohmann::json{{"ticks", st.ticks},
-                                       {"interval", format_duration(st.cfg.interval)},
-                                       {"fail_after", st.cfg.fail_after},
-                                       {"metrics",
-                                        {{{"name", "ticker_ticks_total"},
-                                          {"type", "counter"},
-                                          {"help", "Ticks since the ticker last started."},
-                                          {"value", st.ticks}}}}}
-                            .dump();
+        s.fields_json =
+            nlohmann::json{{"ticks", st.ticks},
+                           {"interval", format_duration(st.cfg.interval)},
+                           {"fail_after", st.cfg.fail_after},
+                           {"metrics",
+                            {metrics::metric("ticker_ticks_total", "counter",
+                                             "Ticks since the ticker last started.", st.ticks)}}}
+                .dump();
         return s;
       },
   };

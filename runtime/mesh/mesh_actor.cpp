@@ -10,6 +10,7 @@
 #include "runtime/caf_types.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/mesh/membership.hpp"
+#include "runtime/metrics/metric_json.hpp"
 
 namespace hamesh::mesh {
 namespace {
@@ -135,22 +136,16 @@ nlohmann::json fields(const mesh_state& st) {
     j["last_error"] = p.last_error.empty() ? nlohmann::json() : nlohmann::json(p.last_error);
     peers.push_back(j);
     nlohmann::json labels{{"peer", p.address}, {"peer_name", p.name}};
-    metrics.push_back({{"name", "mesh_peer_up"},
-                       {"type", "gauge"},
-                       {"help", "1 when the peer answers over the mesh."},
-                       {"labels", labels},
-                       {"value", p.state == peer_state::up ? 1 : 0}});
-    metrics.push_back({{"name", "mesh_peer_connects_total"},
-                       {"type", "counter"},
-                       {"help", "Connections made to the peer."},
-                       {"labels", labels},
-                       {"value", p.connects}});
+    metrics.push_back(metrics::metric("mesh_peer_up", "gauge",
+                                      "1 when the peer answers over the mesh.",
+                                      p.state == peer_state::up ? 1 : 0, labels));
+    metrics.push_back(metrics::metric("mesh_peer_connects_total", "counter",
+                                      "Times the peer came up on a new connection.", p.connects,
+                                      labels));
     if (p.rtt)
-      metrics.push_back({{"name", "mesh_peer_rtt_seconds"},
-                         {"type", "gauge"},
-                         {"help", "Last measured round trip to the peer's node actor."},
-                         {"labels", labels},
-                         {"value", std::chrono::duration<double>(*p.rtt).count()}});
+      metrics.push_back(metrics::metric("mesh_peer_rtt_seconds", "gauge",
+                                        "Last measured round trip to the peer's node actor.",
+                                        std::chrono::duration<double>(*p.rtt).count(), labels));
   }
   return {{"listen", st.cfg.listen_host + ":" + std::to_string(st.cfg.listen_port)},
           {"tls", st.tls},

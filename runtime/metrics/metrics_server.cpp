@@ -8,6 +8,7 @@
 
 #include "runtime/caf_types.hpp"
 #include "runtime/logging.hpp"
+#include "runtime/metrics/metric_json.hpp"
 #include "runtime/metrics/prometheus_text.hpp"
 #include "runtime/metrics/request_head.hpp"
 
@@ -106,19 +107,17 @@ caf::behavior metrics_server(self_ptr self, std::string path, std::string host, 
       [=](state_atom, const std::string&) {
         auto& st = self->state;
         actor_state s;
-        s.fields_json = nlohmann::json{{"listen", st.listen},
-                                       {"scrapes", st.scrapes},
-                                       {"bad_requests", st.bad_requests},
-                                       {"metrics",
-                                        {{{"name", "metrics_scrapes_total"},
-                                          {"type", "counter"},
-                                          {"help", "Scrapes of /metrics answered."},
-                                          {"value", st.scrapes}},
-                                         {{"name", "metrics_bad_requests_total"},
-                                          {"type", "counter"},
-                                          {"help", "Malformed requests to the metrics endpoint."},
-                                          {"value", st.bad_requests}}}}}
-                            .dump();
+        s.fields_json =
+            nlohmann::json{
+                {"listen", st.listen},
+                {"scrapes", st.scrapes},
+                {"bad_requests", st.bad_requests},
+                {"metrics",
+                 {metric("metrics_scrapes_total", "counter", "Scrapes of /metrics answered.",
+                         st.scrapes),
+                  metric("metrics_bad_requests_total", "counter",
+                         "Malformed requests to the metrics endpoint.", st.bad_requests)}}}
+                .dump();
         return s;
       },
   };
