@@ -151,6 +151,14 @@ void read_demo(table_reader& root, node_config& cfg) {
   t->finish();
 }
 
+void read_vrrp(table_reader& root, node_config& cfg) {
+  auto t = root.table("vrrp");
+  if (!t) return;
+  cfg.vrrp.enabled = true;
+  cfg.vrrp.instances = vrrp::parse_instances(*t);
+  t->finish();
+}
+
 }  // namespace
 
 const std::vector<std::pair<std::string, supervision::strategy>>& function_subtrees() {
@@ -196,6 +204,7 @@ load_result load_node_config_text(const std::string& text, const std::string& fi
   read_log(root, cfg);
   read_supervision(root, cfg);
   read_demo(root, cfg);
+  read_vrrp(root, cfg);
   root.finish();
   if (result.errors.empty()) result.config = std::move(cfg);
   return result;

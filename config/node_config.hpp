@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "actors/ticker/ticker_config.hpp"
+#include "actors/vrrp/vrrp_config.hpp"
 #include "runtime/duration.hpp"
 #include "runtime/supervision/policy.hpp"
 
@@ -75,6 +76,11 @@ struct demo_section {
   std::vector<ticker::ticker_config> tickers;
 };
 
+struct vrrp_section {
+  bool enabled = false;
+  std::vector<vrrp::instance_settings> instances;
+};
+
 struct node_config {
   std::filesystem::path file;  // the config file, absolute
   node_section node;
@@ -84,6 +90,7 @@ struct node_config {
   log_section log;
   supervision_section supervision;
   demo_section demo;
+  vrrp_section vrrp;
 
   // The supervision settings of a function subtree, with the defaults of DESIGN.md.
   subtree_supervision subtree(const std::string& function) const;

@@ -32,7 +32,10 @@ CAF_ADD_ATOM(hamesh, hamesh, mesh_ping_atom, "mping")
 CAF_ADD_ATOM(hamesh, hamesh, mesh_pong_atom, "mpong")
 // (mesh_hello_atom, listen address, node actor): a peer that connected introduces itself
 CAF_ADD_ATOM(hamesh, hamesh, mesh_hello_atom, "mhello")
+// (vrrp_packet_atom, bytes): a datagram from a VRRP instance's raw socket
+CAF_ADD_ATOM(hamesh, hamesh, vrrp_packet_atom, "vrrppkt")
 // internal timers
+CAF_ADD_ATOM(hamesh, hamesh, vrrp_timer_atom, "vrrptmr")
 CAF_ADD_ATOM(hamesh, hamesh, stop_timeout_atom, "stoptmo")
 CAF_ADD_ATOM(hamesh, hamesh, ticker_tick_atom, "ttick")
 CAF_ADD_ATOM(hamesh, hamesh, mesh_tick_atom, "mtick")
@@ -42,6 +45,9 @@ CAF_END_TYPE_ID_BLOCK(hamesh)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const hamesh::supervision::supervisor_spec>)
 
 namespace hamesh {
+
+// The node's top is registered under this name, for actors that subscribe to its events.
+constexpr caf::atom_value node_registry_name = caf::atom("node");
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, actor_state& x) {

@@ -29,6 +29,14 @@ duration fsm::master_down_interval() const {
   return 3 * std::chrono::duration_cast<duration>(master_adver_interval_) + skew_time();
 }
 
+std::string fsm::no_advert_reason() const {
+  return "no advert from the master for " +
+         std::to_string(
+             std::chrono::duration_cast<std::chrono::milliseconds>(master_down_interval())
+                 .count()) +
+         " ms";
+}
+
 bool fsm::may_preempt(time_point now) const {
   return cfg_.preempt && now - started_at_ >= cfg_.preempt_delay;
 }
@@ -59,6 +67,7 @@ actions fsm::become_backup(time_point now, std::string reason) {
   state_ = state::backup;
   adver_timer_.reset();
   master_down_timer_ = now + master_down_interval();
+  master_down_reason_ = no_advert_reason();
   return a;
 }
 
@@ -94,11 +103,17 @@ actions fsm::on_advert(const advert& adv, time_point now) {
     if (adv.priority == 0) {
       // RFC 5798 §6.4.2: the master is leaving: take over after Skew_Time.
       master_down_timer_ = now + skew_time();
+      master_down_reason_ =
+          "master " + format_ipv4(adv.source) + " left (priority 0); waited skew time " +
+          std::to_string(
+              std::chrono::duration_cast<std::chrono::milliseconds>(skew_time()).count()) +
+          " ms";
       return {};
     }
     if (!may_preempt(now) || adv.priority >= priority_) {
       master_adver_interval_ = centiseconds(adv.max_adver_int_cs);
       master_down_timer_ = now + master_down_interval();
+      master_down_reason_ = no_advert_reason();
       master_address_ = adv.source;
       return {};
     }
@@ -139,9 +154,7 @@ actions fsm::on_timer(time_point now) {
     return a;
   }
   if (state_ == state::backup && master_down_timer_ && now >= *master_down_timer_) {
-    auto waited =
-        std::chrono::duration_cast<std::chrono::milliseconds>(master_down_interval()).count();
-    return become_master(now, "no advert from the master for " + std::to_string(waited) + " ms");
+    return become_master(now, master_down_reason_);
   }
   return {};
 }

@@ -68,6 +68,7 @@ class fsm {
   actions become_master(time_point now, std::string reason);
   actions become_backup(time_point now, std::string reason);
   bool may_preempt(time_point now) const;
+  std::string no_advert_reason() const;
 
   instance_config cfg_;
   uint8_t priority_;
@@ -75,6 +76,7 @@ class fsm {
   centiseconds master_adver_interval_;
   std::optional<time_point> adver_timer_;
   std::optional<time_point> master_down_timer_;
+  std::string master_down_reason_;  // why the timer runs, for the transition it causes
   std::optional<uint32_t> master_address_;
   time_point started_at_{};
 };

@@ -3,6 +3,7 @@
 #include <caf/actor.hpp>
 
 #include "actors/ticker/ticker_actor.hpp"
+#include "actors/vrrp/vrrp_actor.hpp"
 #include "runtime/mesh/mesh_actor.hpp"
 #include "runtime/metrics/metrics_server.hpp"
 
@@ -42,6 +43,21 @@ std::shared_ptr<const supervisor_spec> demo_tree(const config::node_config& cfg)
   return spec;
 }
 
+// The load-balancer subtree (rest_for_one: probes and IPVS services before the VRRP
+// instances that track them).
+std::shared_ptr<const supervisor_spec> lb_tree(const config::node_config& cfg) {
+  auto spec = subtree_spec(cfg, "lb");
+  for (const auto& instance : cfg.vrrp.instances) {
+    child_spec c;
+    c.info = {"vrrp/" + instance.name, "vrrp", supervision::restart_type::permanent, instance.fingerprint()};
+    c.start = [instance](caf::local_actor* parent, const std::string& path) {
+      return vrrp::spawn_vrrp_instance(parent, path, instance);
+    };
+    spec->children.push_back(std::move(c));
+  }
+  return spec;
+}
+
 }  // namespace
 
 std::shared_ptr<const supervisor_spec> build_node_tree(const config::node_config& cfg) {
@@ -68,6 +84,7 @@ std::shared_ptr<const supervisor_spec> build_node_tree(const config::node_config
     };
     root->children.push_back(std::move(metrics));
   }
+  if (cfg.vrrp.enabled) root->children.push_back(as_child("lb", lb_tree(cfg)));
   if (cfg.demo.enabled) root->children.push_back(as_child("demo", demo_tree(cfg)));
   return root;
 }

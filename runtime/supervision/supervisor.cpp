@@ -459,8 +459,10 @@ caf::actor spawn_supervisor(caf::local_actor* parent, std::shared_ptr<const supe
 
 caf::actor spawn_node_root(caf::actor_system& sys, std::shared_ptr<const supervisor_spec> spec,
                            const std::string& node_name) {
-  return sys.spawn(supervisor_actor, std::move(spec), std::string(), caf::actor_addr(), true,
-                   node_name);
+  auto root = sys.spawn(supervisor_actor, std::move(spec), std::string(), caf::actor_addr(), true,
+                        node_name);
+  sys.registry().put(node_registry_name, root);  // actors subscribe to its events by name
+  return root;
 }
 
 }  // namespace hamesh::supervision

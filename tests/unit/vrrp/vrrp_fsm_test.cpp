@@ -75,6 +75,7 @@ BOOST_AUTO_TEST_CASE(a_router_starts_as_backup_and_becomes_master_after_master_d
   BOOST_TEST(m.send_advert);
   BOOST_TEST(m.advert_priority == 100);
   BOOST_TEST((m.changed->from == state::backup));
+  BOOST_TEST(m.changed->reason == "no advert from the master for 3609 ms");
   BOOST_TEST(*f.master_address() == us);
 }
 
@@ -122,6 +123,7 @@ BOOST_AUTO_TEST_CASE(priority_zero_makes_the_backup_take_over_after_skew_time) {
   auto a = f.on_timer(t0 + 1s + 609375us);
   BOOST_TEST(st(f) == "MASTER");
   BOOST_TEST(a.send_advert);
+  BOOST_TEST(a.changed->reason == "master 10.0.0.3 left (priority 0); waited skew time 609 ms");
 }
 
 struct master_case {

@@ -1,0 +1,326 @@
+#include "actors/vrrp/vrrp_actor.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "actors/vrrp/vrrp_fsm.hpp"
+#include "runtime/caf_types.hpp"
+#include "runtime/logging.hpp"
+#include "runtime/metrics/metric_json.hpp"
+#include "runtime/net/address_control.hpp"
+#include "runtime/net/interface_info.hpp"
+#include "runtime/net/socket_reader.hpp"
+
+namespace hamesh::vrrp {
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+struct transition_record {
+  std::string from, to, reason;
+  int64_t at_ms = 0;  // wall clock, for people
+};
+
+struct vrrp_state {
+  std::string path;
+  instance_settings cfg;
+  net::interface_info iface;
+  std::unique_ptr<fsm> machine;
+  int sock = -1;
+  std::unique_ptr<net::socket_reader> reader;
+  uint64_t timer_generation = 0;
+  bool holding = false;  // our virtual addresses are on the interface
+  bool degraded = false;
+  uint64_t adverts_sent = 0;
+  uint64_t adverts_received = 0;
+  std::map<std::string, uint64_t> dropped;  // by reason
+  std::deque<transition_record> transitions;
+  std::shared_ptr<spdlog::logger> log;
+
+  void release_addresses() {
+    if (!holding) return;
+    for (auto& v : cfg.vips) {
+      auto r = net::remove_ipv4_address(iface.index, v.address, v.prefix);
+      if (!r.ok) log->error("cannot remove {}: {}", format_ipv4(v.address), r.error);
+    }
+    holding = false;
+  }
+
+  // Whatever way the actor ends (stop, crash, kill), it leaves no virtual address behind.
+  ~vrrp_state() {
+    reader.reset();
+    if (sock >= 0) ::close(sock);
+    release_addresses();
+  }
+};
+
+using self_ptr = caf::stateful_actor<vrrp_state>*;
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void send_advert(self_ptr self, uint8_t priority) {
+  auto& st = self->state;
+  advert a;
+  a.vrid = st.cfg.vrid;
+  a.priority = priority;
+  a.max_adver_int_cs =
+      static_cast<uint16_t>(std::chrono::duration_cast<centiseconds>(st.cfg.advert).count());
+  for (auto& v : st.cfg.vips) a.addresses.push_back(v.address);
+  a.source = st.iface.primary_ipv4;
+  std::vector<uint32_t> targets = st.cfg.unicast_peers;
+  if (targets.empty()) targets.push_back(multicast_group);
+  for (auto dst : targets) {
+    a.destination = dst;
+    auto bytes = encode_v3(a);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_addr.s_addr = htonl(dst);
+    // The source must be our primary address: it is in the checksum's pseudo-header and it
+    // is what peers compare for the tie-break (RFC 5798 §6.4.3).
+    iovec iov{bytes.data(), bytes.size()};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))] = {};
+    msghdr msg{};
+    msg.msg_name = &to;
+    msg.msg_namelen = sizeof to;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    auto* cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = IPPROTO_IP;
+    cmsg->cmsg_type = IP_PKTINFO;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+    auto* info = reinterpret_cast<in_pktinfo*>(CMSG_DATA(cmsg));
+    info->ipi_ifindex = st.iface.index;
+    info->ipi_spec_dst.s_addr = htonl(a.source);
+    if (::sendmsg(st.sock, &msg, 0) < 0)
+      st.log->warn("cannot send advert to {}: {}", format_ipv4(dst), std::strerror(errno));
+    else
+      ++st.adverts_sent;
+  }
+}
+
+void take_addresses(self_ptr self) {
+  auto& st = self->state;
+  for (auto& v : st.cfg.vips) {
+    auto r = net::add_ipv4_address(st.iface.index, v.address, v.prefix);
+    if (!r.ok) st.log->error("cannot add {}/{}: {}", format_ipv4(v.address), v.prefix, r.error);
+  }
+  st.holding = true;
+  // Neighbours must learn the new owner at once, not when their ARP entries age out.
+  for (int round = 0; round < 2; ++round)
+    for (auto& v : st.cfg.vips) {
+      auto r = net::send_gratuitous_arp(st.iface.index, st.iface.mac, v.address);
+      if (!r.ok) st.log->warn("{}", r.error);
+    }
+}
+
+void schedule(self_ptr self) {
+  auto& st = self->state;
+  auto deadline = st.machine->next_deadline();
+  if (!deadline) return;
+  auto wait = *deadline - steady::now();
+  if (wait < steady::duration::zero()) wait = steady::duration::zero();
+  self->delayed_send(self, wait, vrrp_timer_atom_v, ++st.timer_generation);
+}
+
+void apply(self_ptr self, const actions& a) {
+  auto& st = self->state;
+  if (a.send_advert) send_advert(self, a.advert_priority);
+  if (a.changed) {
+    auto& c = *a.changed;
+    if (c.to == state::master) take_addresses(self);
+    if (c.from == state::master) st.release_addresses();
+    st.log->info("{} -> {} ({}, priority {})", to_string(c.from), to_string(c.to), c.reason,
+                 st.machine->priority());
+    st.transitions.push_back({to_string(c.from), to_string(c.to), c.reason, wall_ms()});
+    if (st.transitions.size() > 32) st.transitions.pop_front();
+  }
+  schedule(self);
+}
+
+void on_packet(self_ptr self, const std::vector<uint8_t>& packet) {
+  auto& st = self->state;
+  auto r = decode_ipv4(packet.data(), packet.size());
+  if (!r.value) {
+    ++st.dropped[to_string(r.reason)];
+    return;
+  }
+  auto& adv = *r.value;
+  if (adv.source == st.iface.primary_ipv4) return;  // our own, looped back
+  if (adv.vrid != st.cfg.vrid) {
+    ++st.dropped["other_vrid"];
+    return;
+  }
+  if (!st.cfg.unicast_peers.empty() &&
+      std::find(st.cfg.unicast_peers.begin(), st.cfg.unicast_peers.end(), adv.source) ==
+          st.cfg.unicast_peers.end()) {
+    ++st.dropped["unknown_peer"];
+    return;
+  }
+  ++st.adverts_received;
+  apply(self, st.machine->on_advert(adv, steady::now()));
+}
+
+std::string open_socket(vrrp_state& st) {
+  st.sock = ::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, ip_protocol);
+  if (st.sock < 0) return std::string("raw socket (needs CAP_NET_RAW): ") + std::strerror(errno);
+  auto fail = [&](const char* what) { return std::string(what) + ": " + std::strerror(errno); };
+  if (::setsockopt(st.sock, SOL_SOCKET, SO_BINDTODEVICE, st.iface.name.c_str(),
+                   st.iface.name.size()) < 0)
+    return fail("SO_BINDTODEVICE");
+  int ttl = 255;  // RFC 5798 §5.1.1.3: receivers drop anything else
+  if (::setsockopt(st.sock, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl) < 0) return fail("IP_TTL");
+  if (::setsockopt(st.sock, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof ttl) < 0)
+    return fail("IP_MULTICAST_TTL");
+  int loop = 0;
+  ::setsockopt(st.sock, IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof loop);
+  // No bind(): a raw socket bound to a unicast address receives nothing sent to 224.0.0.18.
+  // The source address is set per packet instead (IP_PKTINFO in send_advert).
+  ip_mreqn group{};
+  group.imr_multiaddr.s_addr = htonl(multicast_group);
+  group.imr_address.s_addr = htonl(st.iface.primary_ipv4);
+  group.imr_ifindex = st.iface.index;
+  if (::setsockopt(st.sock, IPPROTO_IP, IP_MULTICAST_IF, &group, sizeof group) < 0)
+    return fail("IP_MULTICAST_IF");
+  if (st.cfg.unicast_peers.empty() &&
+      ::setsockopt(st.sock, IPPROTO_IP, IP_ADD_MEMBERSHIP, &group, sizeof group) < 0)
+    return fail("joining 224.0.0.18");
+  return "";
+}
+
+nlohmann::json fields(const vrrp_state& st) {
+  auto transitions = nlohmann::json::array();
+  for (auto& t : st.transitions)
+    transitions.push_back(
+        {{"from", t.from}, {"to", t.to}, {"reason", t.reason}, {"at_ms", t.at_ms}});
+  auto vips = nlohmann::json::array();
+  for (auto& v : st.cfg.vips)
+    vips.push_back(format_ipv4(v.address) + "/" + std::to_string(v.prefix));
+  auto metrics = nlohmann::json::array();
+  bool master = st.machine->current() == state::master;
+  metrics.push_back(
+      metrics::metric("vrrp_master", "gauge", "1 while this instance is master.", master ? 1 : 0));
+  metrics.push_back(metrics::metric("vrrp_adverts_sent_total", "counter", "Advertisements sent.",
+                                    st.adverts_sent));
+  metrics.push_back(metrics::metric("vrrp_adverts_received_total", "counter",
+                                    "Valid advertisements received.", st.adverts_received));
+  for (auto& [reason, n] : st.dropped)
+    metrics.push_back(metrics::metric("vrrp_packets_dropped_total", "counter",
+                                      "Packets dropped, by reason.", n, {{"reason", reason}}));
+  auto master_address = st.machine->master_address();
+  return {
+      {"instance", st.cfg.name},
+      {"interface", st.cfg.interface},
+      {"vrid", st.cfg.vrid},
+      {"state", to_string(st.machine->current())},
+      {"priority", st.machine->priority()},
+      {"configured_priority", st.cfg.priority},
+      {"master", master_address ? nlohmann::json(format_ipv4(*master_address)) : nlohmann::json()},
+      {"primary_address", format_ipv4(st.iface.primary_ipv4)},
+      {"vips", vips},
+      {"holding_vips", st.holding},
+      {"mode", st.cfg.unicast_peers.empty() ? "multicast" : "unicast"},
+      {"adverts_sent", st.adverts_sent},
+      {"adverts_received", st.adverts_received},
+      {"dropped", st.dropped},
+      {"node_degraded", st.degraded},
+      {"transitions", transitions},
+      {"metrics", metrics}};
+}
+
+caf::behavior vrrp_instance(self_ptr self, std::string path, instance_settings cfg) {
+  auto& st = self->state;
+  st.path = std::move(path);
+  st.cfg = std::move(cfg);
+  st.log = logging::get(st.path);
+  std::string why;
+  auto iface = net::lookup_interface(st.cfg.interface, &why);
+  if (!iface || iface->primary_ipv4 == 0) {
+    if (iface) why = st.cfg.interface + " has no IPv4 address";
+    st.log->error("cannot start: {}", why);
+    self->quit(caf::make_error(caf::sec::runtime_error, why));
+    return {};
+  }
+  st.iface = *iface;
+  // A crashed predecessor may have left them (a SIGKILLed node's restart, too).
+  for (auto& v : st.cfg.vips)
+    if (net::has_ipv4_address(st.iface.name, v.address)) {
+      st.log->warn("removing {} left on {} by an earlier run", format_ipv4(v.address),
+                   st.iface.name);
+      net::remove_ipv4_address(st.iface.index, v.address, v.prefix);
+    }
+  if (auto err = open_socket(st); !err.empty()) {
+    st.log->error("cannot start: {}", err);
+    self->quit(caf::make_error(caf::sec::runtime_error, err));
+    return {};
+  }
+  instance_config fc;
+  fc.vrid = st.cfg.vrid;
+  fc.priority = st.cfg.priority;
+  fc.advert_interval = std::chrono::duration_cast<centiseconds>(st.cfg.advert);
+  fc.preempt = st.cfg.preempt;
+  fc.preempt_delay = st.cfg.preempt_delay;
+  fc.primary_address = st.iface.primary_ipv4;
+  st.machine = std::make_unique<fsm>(fc);
+  auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
+  st.reader = std::make_unique<net::socket_reader>(st.sock, [weak](std::vector<uint8_t> packet) {
+    if (auto me = caf::actor_cast<caf::actor>(weak))
+      caf::anon_send(me, vrrp_packet_atom_v, std::move(packet));
+  });
+  // Supervision drives failover: a degraded node gives mastership away.
+  if (auto node = self->system().registry().get(node_registry_name))
+    self->send(caf::actor_cast<caf::actor>(node), subscribe_atom_v, degraded_atom_v);
+  self->set_exit_handler([=](caf::exit_msg& em) {
+    if (em.reason == caf::exit_reason::kill) return self->quit(em.reason);
+    // Graceful: priority 0 tells the backup to take over after skew time (RFC 5798 §6.4.3).
+    apply(self, self->state.machine->shutdown(steady::now()));
+    self->state.release_addresses();
+    self->quit(em.reason);
+  });
+  st.log->info("starting on {} ({}), vrid {}, priority {}, advert {}, {}", st.iface.name,
+               format_ipv4(st.iface.primary_ipv4), st.cfg.vrid, st.cfg.priority,
+               format_duration(st.cfg.advert),
+               st.cfg.unicast_peers.empty() ? "multicast" : "unicast");
+  apply(self, st.machine->startup(steady::now()));
+  return {
+      [=](vrrp_packet_atom, const std::vector<uint8_t>& packet) { on_packet(self, packet); },
+      [=](vrrp_timer_atom, uint64_t generation) {
+        if (generation != self->state.timer_generation) return;  // superseded
+        apply(self, self->state.machine->on_timer(steady::now()));
+      },
+      [=](degraded_atom, const std::string& reason) {
+        auto& st = self->state;
+        if (st.degraded) return;
+        st.degraded = true;
+        st.log->warn("node degraded ({}): giving up this instance", reason);
+        apply(self, st.machine->set_effective_priority(0, steady::now()));
+      },
+      [=](state_atom, const std::string&) {
+        actor_state s;
+        s.fields_json = fields(self->state).dump();
+        return s;
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_vrrp_instance(caf::local_actor* parent, const std::string& path,
+                               const instance_settings& cfg) {
+  return parent->spawn(vrrp_instance, path, cfg);
+}
+
+}  // namespace hamesh::vrrp
