@@ -13,6 +13,7 @@ packages=(
   clang-14 libclang-rt-14-dev
   # tests: real peers and tooling
   python3 iproute2 procps
+  keepalived            # the VRRP peer for interoperability tests and the failover anchor
 )
 
 missing=()

@@ -1,0 +1,67 @@
+"""Network namespaces for tests: a hub namespace with a bridge and one namespace per host,
+each with eth0 on the bridge. Names carry the test's PID so runs never collide; everything
+is deleted on close(), also when the test fails. Needs root (ip netns)."""
+import os
+import subprocess
+import sys
+
+
+def require_root(test_name):
+    """Exits 77 (ctest's skip code) with the reason when namespaces cannot be made here."""
+    if os.geteuid() != 0:
+        print(f"SKIP {test_name}: needs root for network namespaces (ip netns); run it as root")
+        sys.exit(77)
+    if subprocess.run(["ip", "netns", "list"], capture_output=True).returncode != 0:
+        print(f"SKIP {test_name}: 'ip netns' does not work here (iproute2 missing or no permission)")
+        sys.exit(77)
+
+
+def sh(*args, check=True):
+    r = subprocess.run(list(args), capture_output=True, text=True)
+    if check and r.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)}: {r.stderr.strip()}")
+    return r
+
+
+class Topology:
+    def __init__(self, hosts):
+        """hosts: {"a": "10.77.0.1/24", ...}"""
+        tag = str(os.getpid() % 100000)
+        self.hub = f"hm{tag}hub"
+        self.ns = {name: f"hm{tag}{name}" for name in hosts}
+        self.created = []
+        try:
+            sh("ip", "netns", "add", self.hub)
+            self.created.append(self.hub)
+            sh("ip", "-n", self.hub, "link", "add", "br0", "type", "bridge")
+            sh("ip", "-n", self.hub, "link", "set", "br0", "up")
+            for name, cidr in hosts.items():
+                ns = self.ns[name]
+                sh("ip", "netns", "add", ns)
+                self.created.append(ns)
+                host_end, hub_end = f"hv{tag}{name}", f"hp{tag}{name}"
+                sh("ip", "link", "add", host_end, "type", "veth", "peer", "name", hub_end)
+                sh("ip", "link", "set", host_end, "netns", ns)
+                sh("ip", "link", "set", hub_end, "netns", self.hub)
+                sh("ip", "-n", self.hub, "link", "set", hub_end, "master", "br0")
+                sh("ip", "-n", self.hub, "link", "set", hub_end, "up")
+                sh("ip", "-n", ns, "link", "set", "lo", "up")
+                sh("ip", "-n", ns, "link", "set", host_end, "name", "eth0")
+                sh("ip", "-n", ns, "addr", "add", cidr, "dev", "eth0")
+                sh("ip", "-n", ns, "link", "set", "eth0", "up")
+        except Exception:
+            self.close()
+            raise
+
+    def exec_prefix(self, host):
+        return ["ip", "netns", "exec", self.ns[host]]
+
+    def has_address(self, host, address):
+        r = sh("ip", "-n", self.ns[host], "-4", "-o", "addr", "show", "dev", "eth0", check=False)
+        return f" {address}/" in r.stdout
+
+    def close(self):
+        # Processes inside are the tests' to stop; a namespace goes once its last one does.
+        for ns in reversed(self.created):
+            sh("ip", "netns", "del", ns, check=False)
+        self.created = []
