@@ -107,6 +107,9 @@ def main():
         assert nodes["b"].vrrp()["state"] == "BACKUP"
         assert wait_for("the client reaches a on the VIP", lambda: answering() == "a")
         print("elected: a (priority 150) is master and answers on the VIP; b is backup")
+        rc, table = nodes["a"].ctl("vrrp", json_output=False)
+        assert rc == 0 and "MASTER" in table and "150/150" in table, table
+        print(table)
 
         nodes["a"].proc.send_signal(signal.SIGKILL)
         nodes["a"].proc.wait()

@@ -129,6 +129,8 @@ int run(const options& opt, const std::string& command, const std::string& path_
                 std::cout << hamesh::ctl::render_tree(state);
               else if (command == "status")
                 std::cout << hamesh::ctl::render_status(state);
+              else if (command == "vrrp")
+                std::cout << hamesh::ctl::render_vrrp(state);
               else if (command == "peers")
                 std::cout << hamesh::ctl::render_peers(state);
               else
@@ -176,6 +178,8 @@ int main(int argc, char** argv) {
   kill->add_option("PATH", path, "actor path")->required();
   auto* restart = app.add_subcommand("restart", "stop and start an actor");
   restart->add_option("PATH", path, "actor path")->required();
+  auto* vrrp =
+      app.add_subcommand("vrrp", "VRRP instances: state, priority, master, adverts, transitions");
   auto* peers =
       app.add_subcommand("peers", "the mesh membership view: each peer, up or down, since, RTT");
   auto* watch = app.add_subcommand("watch", "the tree, refreshed every --interval-ms until Ctrl-C");
@@ -236,7 +240,8 @@ int main(int argc, char** argv) {
       std::cerr << "hameshctl: cannot read " << *f << "\n";
       return 2;
     }
-  std::string command = peers->parsed()     ? "peers"
+  std::string command = vrrp->parsed()      ? "vrrp"
+                        : peers->parsed()   ? "peers"
                         : watch->parsed()   ? "watch"
                         : status->parsed()  ? "status"
                         : tree->parsed()    ? "tree"

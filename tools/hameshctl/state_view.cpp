@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -81,6 +82,65 @@ std::string render_peers(const actor_state& mesh) {
   return table(rows);
 }
 
+namespace {
+
+void collect_kind(const actor_state& s, const std::string& kind,
+                  std::vector<const actor_state*>& out) {
+  if (s.kind == kind) out.push_back(&s);
+  for (auto& c : s.children) collect_kind(c, kind, out);
+}
+
+std::string clock_time(int64_t epoch_ms) {
+  std::time_t t = static_cast<std::time_t>(epoch_ms / 1000);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
+  return std::string(buf) + "." + std::to_string(1000 + epoch_ms % 1000).substr(1);
+}
+
+}  // namespace
+
+std::string render_vrrp(const actor_state& root) {
+  std::vector<const actor_state*> instances;
+  collect_kind(root, "vrrp", instances);
+  if (instances.empty()) return "no VRRP instances on this node\n";
+  std::vector<std::vector<std::string>> rows{{"INSTANCE", "STATE", "PRIORITY", "MASTER", "VIPS",
+                                              "SENT", "RECEIVED", "DROPPED", "LAST TRANSITION"}};
+  std::string history;
+  for (auto* s : instances) {
+    auto f = nlohmann::json::parse(s->fields_json, nullptr, false);
+    if (!f.is_object()) continue;
+    std::string vips;
+    const nlohmann::json vip_list = f.value("vips", nlohmann::json::array());
+    for (auto& v : vip_list)
+      vips += (vips.empty() ? "" : ",") + v.get<std::string>();
+    uint64_t dropped = 0;
+    const nlohmann::json by_reason = f.value("dropped", nlohmann::json::object());
+    for (auto it = by_reason.begin(); it != by_reason.end(); ++it) dropped += it->get<uint64_t>();
+    std::string last = "-";
+    auto transitions = f.value("transitions", nlohmann::json::array());
+    if (!transitions.empty()) {
+      auto& t = transitions.back();
+      last = t.value("from", "") + "->" + t.value("to", "") + " at " +
+             clock_time(t.value("at_ms", int64_t{0}));
+    }
+    rows.push_back({f.value("instance", s->name) + " (" + f.value("interface", "") + " vrid " +
+                        std::to_string(f.value("vrid", 0)) + ")",
+                    s->status == "running" ? f.value("state", "?") : s->status,
+                    std::to_string(f.value("priority", 0)) + "/" +
+                        std::to_string(f.value("configured_priority", 0)),
+                    f["master"].is_string() ? f["master"].get<std::string>() : "-", vips,
+                    std::to_string(f.value("adverts_sent", 0)),
+                    std::to_string(f.value("adverts_received", 0)), std::to_string(dropped), last});
+    history += "\n" + f.value("instance", s->name) + " transitions:\n";
+    for (auto& t : transitions)
+      history += "  " + clock_time(t.value("at_ms", int64_t{0})) + "  " + t.value("from", "") +
+                 " -> " + t.value("to", "") + "  (" + t.value("reason", "") + ")\n";
+  }
+  return table(rows) + history;
+}
+
 std::string render_actor(const actor_state& s) {
   std::string out;
   auto line = [&](const std::string& k, const std::string& v) {
@@ -95,7 +155,9 @@ std::string render_actor(const actor_state& s) {
   line("last failure", s.last_failure.empty() ? "-" : failure_text(s));
   auto fields = nlohmann::json::parse(s.fields_json, nullptr, false);
   if (fields.is_object())
-    for (auto& [k, v] : fields.items()) line(k, v.is_string() ? v.get<std::string>() : v.dump());
+    for (auto& [k, v] : fields.items())
+      if (k != "metrics")  // for /metrics; `--json show` still has them
+        line(k, v.is_string() ? v.get<std::string>() : v.dump());
   if (!s.children.empty()) {
     out += "children\n";
     for (auto& c : s.children) out += "  " + c.path + "  " + c.kind + "  " + c.status + "\n";

@@ -18,4 +18,8 @@ std::string render_status(const actor_state& root);
 // The mesh actor's membership view: PEER NAME STATE SINCE RTT CONNECTS LAST-ERROR.
 std::string render_peers(const actor_state& mesh);
 
+// Every VRRP instance in a tree: INSTANCE STATE PRIORITY MASTER VIPS SENT RECEIVED DROPPED
+// LAST-TRANSITION, then each one's recent transitions with timestamps.
+std::string render_vrrp(const actor_state& root);
+
 }  // namespace hamesh::ctl
