@@ -36,6 +36,9 @@ CAF_ADD_ATOM(hamesh, hamesh, mesh_hello_atom, "mhello")
 CAF_ADD_ATOM(hamesh, hamesh, vrrp_packet_atom, "vrrppkt")
 // internal timers
 CAF_ADD_ATOM(hamesh, hamesh, vrrp_timer_atom, "vrrptmr")
+CAF_ADD_ATOM(hamesh, hamesh, vrrp_track_atom, "vrrptrk")
+// (vrrp_notify_atom, result, failed): how a notify hook ended
+CAF_ADD_ATOM(hamesh, hamesh, vrrp_notify_atom, "vrrpntf")
 CAF_ADD_ATOM(hamesh, hamesh, stop_timeout_atom, "stoptmo")
 CAF_ADD_ATOM(hamesh, hamesh, ticker_tick_atom, "ttick")
 CAF_ADD_ATOM(hamesh, hamesh, mesh_tick_atom, "mtick")

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -16,6 +17,7 @@
 #include "runtime/logging.hpp"
 #include "runtime/metrics/metric_json.hpp"
 #include "runtime/net/address_control.hpp"
+#include "runtime/net/command_runner.hpp"
 #include "runtime/net/interface_info.hpp"
 #include "runtime/net/socket_reader.hpp"
 
@@ -43,6 +45,9 @@ struct vrrp_state {
   uint64_t adverts_received = 0;
   std::map<std::string, uint64_t> dropped;  // by reason
   std::deque<transition_record> transitions;
+  std::map<std::string, bool> tracked_ok;  // tracked actor path -> running
+  std::string last_notify;                 // how the last notify hook ended
+  uint64_t notify_failures = 0;
   std::shared_ptr<spdlog::logger> log;
 
   void release_addresses() {
@@ -146,6 +151,20 @@ void apply(self_ptr self, const actions& a) {
     st.log->info("{} -> {} ({}, priority {})", to_string(c.from), to_string(c.to), c.reason,
                  st.machine->priority());
     st.transitions.push_back({to_string(c.from), to_string(c.to), c.reason, wall_ms()});
+    if (!st.cfg.notify.empty()) {
+      auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
+      std::string what = st.cfg.notify + " " + st.cfg.name + " " + to_string(c.to);
+      net::run_command(
+          {st.cfg.notify, st.cfg.name, to_string(c.to), std::to_string(st.machine->priority())},
+          st.cfg.notify_timeout, [weak, what](net::command_outcome out) {
+            std::string result = !out.started    ? out.error
+                                 : out.timed_out ? what + ": killed after its timeout"
+                                                 : what + ": exit " + std::to_string(out.exit_code);
+            bool failed = !out.started || out.timed_out || out.exit_code != 0;
+            if (auto me = caf::actor_cast<caf::actor>(weak))
+              caf::anon_send(me, vrrp_notify_atom_v, result, failed);
+          });
+    }
     if (st.transitions.size() > 32) st.transitions.pop_front();
   }
   schedule(self);
@@ -201,6 +220,65 @@ std::string open_socket(vrrp_state& st) {
   return "";
 }
 
+// The priority tracking asks for: configured, moved by the weights of tracked actors that are
+// not running; 0 (FAULT) for a failed weight-0 track or a degraded node.
+int effective_priority(const vrrp_state& st) {
+  if (st.degraded) return 0;
+  int p = st.cfg.priority;
+  for (auto& t : st.cfg.track) {
+    auto it = st.tracked_ok.find(t.path);
+    if (it == st.tracked_ok.end() || it->second) continue;
+    if (t.weight == 0) return 0;
+    p += t.weight;
+  }
+  // keepalived's bounds: tracking never makes an owner of a backup nor takes one below 1.
+  return std::clamp(p, 1, st.cfg.priority == 255 ? 255 : 254);
+}
+
+void retrack(self_ptr self, const std::string& why) {
+  auto& st = self->state;
+  int want = effective_priority(st);
+  bool faulted = st.machine->current() == state::fault;
+  if (want == (faulted ? 0 : st.machine->priority())) return;
+  st.log->warn("{}: priority {} -> {}", why, faulted ? 0 : st.machine->priority(), want);
+  apply(self, st.machine->set_effective_priority(want, steady::now()));
+}
+
+void poll_tracked(self_ptr self) {
+  auto& st = self->state;
+  auto node = self->system().registry().get(node_registry_name);
+  for (auto& t : st.cfg.track) {
+    auto path = t.path;
+    auto record = [=](bool ok, const std::string& status) {
+      auto& st = self->state;
+      auto [it, fresh] = st.tracked_ok.emplace(path, ok);
+      if (!fresh && it->second == ok) return;
+      it->second = ok;
+      retrack(self, "tracked " + path + " is " + status);
+    };
+    if (!node) {
+      record(false, "unknown (no node)");
+      continue;
+    }
+    self->request(caf::actor_cast<caf::actor>(node), st.cfg.track_interval, state_atom_v, path)
+        .then([=](const actor_state& s) { record(s.status == "running", s.status); },
+              [=](caf::error& err) { record(false, describe(err)); });
+  }
+  self->delayed_send(self, st.cfg.track_interval, vrrp_track_atom_v);
+}
+
+nlohmann::json track_json(const vrrp_state& st) {
+  auto out = nlohmann::json::array();
+  for (auto& t : st.cfg.track) {
+    auto it = st.tracked_ok.find(t.path);
+    out.push_back(
+        {{"path", t.path},
+         {"weight", t.weight},
+         {"running", it == st.tracked_ok.end() ? nlohmann::json() : nlohmann::json(it->second)}});
+  }
+  return out;
+}
+
 nlohmann::json fields(const vrrp_state& st) {
   auto transitions = nlohmann::json::array();
   for (auto& t : st.transitions)
@@ -237,6 +315,10 @@ nlohmann::json fields(const vrrp_state& st) {
       {"adverts_received", st.adverts_received},
       {"dropped", st.dropped},
       {"node_degraded", st.degraded},
+      {"track", track_json(st)},
+      {"notify", st.cfg.notify.empty() ? nlohmann::json() : nlohmann::json(st.cfg.notify)},
+      {"last_notify", st.last_notify.empty() ? nlohmann::json() : nlohmann::json(st.last_notify)},
+      {"notify_failures", st.notify_failures},
       {"transitions", transitions},
       {"metrics", metrics}};
 }
@@ -295,18 +377,29 @@ caf::behavior vrrp_instance(self_ptr self, std::string path, instance_settings c
                format_duration(st.cfg.advert),
                st.cfg.unicast_peers.empty() ? "multicast" : "unicast");
   apply(self, st.machine->startup(steady::now()));
+  if (!st.cfg.track.empty()) poll_tracked(self);
   return {
       [=](vrrp_packet_atom, const std::vector<uint8_t>& packet) { on_packet(self, packet); },
       [=](vrrp_timer_atom, uint64_t generation) {
         if (generation != self->state.timer_generation) return;  // superseded
         apply(self, self->state.machine->on_timer(steady::now()));
       },
+      [=](vrrp_track_atom) { poll_tracked(self); },
+      [=](vrrp_notify_atom, const std::string& result, bool failed) {
+        auto& st = self->state;
+        st.last_notify = result;
+        if (failed) {
+          ++st.notify_failures;
+          st.log->warn("notify: {}", result);
+        } else {
+          st.log->info("notify: {}", result);
+        }
+      },
       [=](degraded_atom, const std::string& reason) {
         auto& st = self->state;
         if (st.degraded) return;
         st.degraded = true;
-        st.log->warn("node degraded ({}): giving up this instance", reason);
-        apply(self, st.machine->set_effective_priority(0, steady::now()));
+        retrack(self, "node degraded (" + reason + "): giving up this instance");
       },
       [=](state_atom, const std::string&) {
         actor_state s;

@@ -16,6 +16,10 @@ std::string instance_settings::fingerprint() const {
   for (auto& v : vips) out += format_ipv4(v.address) + "/" + std::to_string(v.prefix) + ",";
   out += ";peers=";
   for (auto p : unicast_peers) out += format_ipv4(p) + ",";
+  out += ";track=";
+  for (auto& t : track) out += t.path + ":" + std::to_string(t.weight) + ",";
+  out += ";track_interval=" + format_duration(track_interval) + ";notify=" + notify +
+         ";notify_timeout=" + format_duration(notify_timeout);
   return out;
 }
 
@@ -85,6 +89,25 @@ std::vector<instance_settings> parse_instances(config::table_reader& vrrp) {
           t.error("unicast_peers", "expected IPv4 addresses, found string \"" + text + "\"");
       }
     }
+    for (auto& tr : t.array_of_tables("track")) {
+      tracked_actor a;
+      if (auto p = tr.string("path", true)) {
+        if (p->empty() || p->front() == '/')
+          tr.error("path",
+                   "expected an actor path like \"demo/ticker/t1\", found string \"" + *p + "\"");
+        a.path = *p;
+      }
+      if (auto w = tr.integer("weight", -254, 254)) a.weight = static_cast<int>(*w);
+      tr.finish();
+      s.track.push_back(std::move(a));
+    }
+    if (auto v = t.duration_value("track_interval", std::chrono::milliseconds(10),
+                                  std::chrono::minutes(1)))
+      s.track_interval = *v;
+    if (auto v = t.path("notify")) s.notify = v->string();
+    if (auto v = t.duration_value("notify_timeout", std::chrono::milliseconds(10),
+                                  std::chrono::minutes(10)))
+      s.notify_timeout = *v;
     if (!s.interface.empty() && s.vrid != 0 && !routers.insert({s.interface, s.vrid}).second)
       t.error("vrid", "another instance already uses vrid " + std::to_string(s.vrid) + " on " +
                           s.interface);

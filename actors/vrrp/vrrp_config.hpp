@@ -1,6 +1,7 @@
 #pragma once
 // [[vrrp.instance]]: one virtual router (keepalived's vrrp_instance).
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,13 @@ struct virtual_address {
   uint8_t prefix = 32;
 };
 
+// A tracked actor (by path on this node): while it is not running, the instance's priority
+// moves by `weight`; weight 0 means FAULT instead (keepalived's convention).
+struct tracked_actor {
+  std::string path;
+  int weight = 0;
+};
+
 struct instance_settings {
   std::string name;
   std::string interface;
@@ -27,6 +35,10 @@ struct instance_settings {
   duration preempt_delay{0};
   std::vector<virtual_address> vips;
   std::vector<uint32_t> unicast_peers;  // empty: multicast to 224.0.0.18
+  std::vector<tracked_actor> track;
+  duration track_interval = std::chrono::milliseconds(500);
+  std::string notify;  // command run on each transition: NOTIFY INSTANCE STATE PRIORITY
+  duration notify_timeout = std::chrono::seconds(5);
 
   std::string fingerprint() const;
 };

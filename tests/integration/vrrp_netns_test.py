@@ -16,7 +16,7 @@ from netns import Topology, require_root
 VIP = "10.77.0.100"
 
 
-def node_config(name, priority, preempt=True, degradable=False):
+def node_config(name, priority, preempt=True, degradable=False, notify=None):
     text = f"""
 [node]
 name = "{name}"
@@ -33,12 +33,19 @@ advert = "200ms"
 preempt = {"true" if preempt else "false"}
 vips = ["{VIP}/24"]
 """
+    if notify:
+        text += f'notify = "{notify}"\n'
+    if degradable:
+        text += 'track = [{ path = "demo/ticker/tracked", weight = -60 }]\ntrack_interval = "100ms"\n'
     if degradable:  # one crash of this ticker escalates to the node's top
         text += """
 [supervision.demo]
 max_restarts = 0
 [[demo.ticker]]
 name = "fragile"
+[[demo.ticker]]
+name = "tracked"
+restart = "temporary"
 """
     return text
 
@@ -135,8 +142,27 @@ def main():
         print("preempt = false: a (150) stays backup behind b (100)")
 
         assert nodes["a"].stop() == 0
-        nodes["a"].restart_with(node_config("a", 150, degradable=True))
+        notify_log = os.path.join(nodes["a"].dir, "notify.log")
+        script = os.path.join(nodes["a"].dir, "notify.sh")
+        with open(script, "w") as f:
+            f.write(f'#!/bin/sh\necho "$1 $2 $3" >> {notify_log}\n')
+        os.chmod(script, 0o755)
+        nodes["a"].restart_with(node_config("a", 150, degradable=True, notify=script))
         wait_for("a master again", lambda: holders() == "a")
+
+        # Tracking: a tracked actor that stops lowers a to 90, below b's 100: b preempts.
+        rc, out = nodes["a"].ctl("kill", "demo/ticker/tracked")
+        assert rc == 0, out
+        wait_for("b preempts a at 90", lambda: holders() == "b" and nodes["a"].vrrp().get("priority") == 90)
+        assert nodes["a"].vrrp()["state"] == "BACKUP"
+        rc, out = nodes["a"].ctl("restart", "demo/ticker/tracked")
+        assert rc == 0, out
+        wait_for("a back at 150 preempts b", lambda: holders() == "a" and nodes["a"].vrrp().get("priority") == 150)
+        print("tracking: demo/ticker/tracked stopped -> a at 90 lost the VIP; running again -> a at 150 took it back")
+        notes = wait_for("notify lines", lambda: (lambda t: t if "VI_1 BACKUP 90" in t and t.count("VI_1 MASTER 150") >= 2 else None)(
+            open(notify_log).read() if os.path.exists(notify_log) else ""))
+        print("notify hook saw: " + " | ".join(notes.strip().splitlines()))
+
         rc, out = nodes["a"].ctl("kill", "demo/ticker/fragile")
         assert rc == 0, out
         wait_for("a degraded and FAULT, b master", lambda: nodes["a"].vrrp().get("state") == "FAULT" and holders() == "b")
