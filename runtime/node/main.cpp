@@ -51,7 +51,8 @@ int main(int argc, char** argv) {
       functions += " mesh(" + std::to_string(cfg.mesh.peers.size()) + " peers" +
                    (cfg.tls.enabled ? ", mutual TLS" : "") + ")";
     if (cfg.metrics.enabled) functions += " metrics";
-    if (cfg.vrrp.enabled) functions += " vrrp(" + std::to_string(cfg.vrrp.instances.size()) + " instances)";
+    if (cfg.vrrp.enabled)
+      functions += " vrrp(" + std::to_string(cfg.vrrp.instances.size()) + " instances)";
     if (cfg.demo.enabled) functions += " demo";
     std::cout << "; functions:" << (functions.empty() ? " none" : functions) << ")\n";
     return 0;

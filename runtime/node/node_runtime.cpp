@@ -75,7 +75,9 @@ void reload(caf::scoped_actor& self, const caf::actor& root, config::node_config
   log.info("reload accepted; changed subtrees restart, the rest keep running");
 }
 
-void sys_registry_erase(caf::scoped_actor& self) { self->system().registry().erase(node_registry_name); }
+void forget_node_registration(caf::scoped_actor& self) {
+  self->system().registry().erase(node_registry_name);
+}
 
 // SIGTERM: children stop in reverse order, each within shutdown_timeout; the whole tree
 // within stop_deadline, after which what is left is killed.
@@ -85,7 +87,7 @@ bool stop_tree(caf::scoped_actor& self, const caf::actor& root, const config::no
   bool down = false;
   self->receive([&](caf::down_msg&) { down = true; },
                 caf::after(cfg.supervision.stop_deadline) >> [] {});
-  sys_registry_erase(self);
+  forget_node_registration(self);
   if (down) return true;
   log.error("the tree did not stop within {}; killing what is left",
             format_duration(cfg.supervision.stop_deadline));

@@ -49,7 +49,8 @@ std::shared_ptr<const supervisor_spec> lb_tree(const config::node_config& cfg) {
   auto spec = subtree_spec(cfg, "lb");
   for (const auto& instance : cfg.vrrp.instances) {
     child_spec c;
-    c.info = {"vrrp/" + instance.name, "vrrp", supervision::restart_type::permanent, instance.fingerprint()};
+    c.info = {"vrrp/" + instance.name, "vrrp", supervision::restart_type::permanent,
+              instance.fingerprint()};
     c.start = [instance](caf::local_actor* parent, const std::string& path) {
       return vrrp::spawn_vrrp_instance(parent, path, instance);
     };

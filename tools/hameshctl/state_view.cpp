@@ -113,8 +113,7 @@ std::string render_vrrp(const actor_state& root) {
     if (!f.is_object()) continue;
     std::string vips;
     const nlohmann::json vip_list = f.value("vips", nlohmann::json::array());
-    for (auto& v : vip_list)
-      vips += (vips.empty() ? "" : ",") + v.get<std::string>();
+    for (auto& v : vip_list) vips += (vips.empty() ? "" : ",") + v.get<std::string>();
     uint64_t dropped = 0;
     const nlohmann::json by_reason = f.value("dropped", nlohmann::json::object());
     for (auto it = by_reason.begin(); it != by_reason.end(); ++it) dropped += it->get<uint64_t>();
