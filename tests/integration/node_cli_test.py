@@ -45,13 +45,16 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         broken = os.path.join(tmp, "broken.toml")
         with open(broken, "w") as f:
-            f.write('[node]\nname = "n1"\nnmae = "typo"\n\n[supervision]\nmax_restarts = 5000\n')
+            f.write('[node]\nname = "n1"\nnmae = "typo"\n\n[supervision]\nmax_restarts = 5000\n\n'
+                    '[[vrrp.instance]]\nname = "VI_1"\ninterface = "eth0"\nvrid = 51\npriority = 300\n'
+                    'vips = ["10.77.0.100"]\n')
         r = run(node_bin, "--check-config", broken)
         print(f"refused {broken} (exit {r.returncode}):\n{r.stderr}")
         assert r.returncode == 1
         assert f"{broken}:3:1: node.nmae: unknown key" in r.stderr
         assert f"{broken}:6:16: supervision.max_restarts: expected an integer in 0..1000, found integer 5000" in r.stderr
-        assert "2 error(s)" in r.stderr
+        assert f"{broken}:12:12: vrrp.instance[0].priority: expected an integer in 1..255, found integer 300" in r.stderr
+        assert "3 error(s)" in r.stderr
 
         r = run(node_bin, "--config", broken)
         assert r.returncode == 1 and "nothing started" in r.stderr, r

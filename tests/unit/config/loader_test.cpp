@@ -128,6 +128,21 @@ BOOST_AUTO_TEST_CASE(broken_configs_are_refused_with_position_and_key_path) {
        "t.toml:3:1: metrics.listen: missing required key (expected a string)"},
       {"tls incomplete", "[node]\nname = \"n\"\n[tls]\nca = \"/dev/null\"\n",
        "t.toml:3:1: tls.certificate: missing required key (expected a string)"},
+      {"vrrp priority out of range",
+       "[node]\nname = \"n\"\n[[vrrp.instance]]\nname = \"VI_1\"\ninterface = \"eth0\"\nvrid = 51\n"
+       "priority = 300\nvips = [\"10.0.0.1\"]\n",
+       "t.toml:7:12: vrrp.instance[0].priority: expected an integer in 1..255, found integer 300"},
+      {"vrrp advert not in centiseconds",
+       "[node]\nname = \"n\"\n[[vrrp.instance]]\nname = \"VI_1\"\ninterface = \"eth0\"\nvrid = 51\n"
+       "advert = \"15ms\"\nvips = [\"10.0.0.1\"]\n",
+       "t.toml:7:10: vrrp.instance[0].advert: expected a multiple of 10ms (VRRPv3 counts "
+       "centiseconds), found 15ms"},
+      {"vrrp bad vip",
+       "[node]\nname = \"n\"\n[[vrrp.instance]]\nname = \"VI_1\"\ninterface = \"eth0\"\nvrid = 51\n"
+       "vips = [\"10.0.0.1/33\"]\n",
+       "t.toml:7:8: vrrp.instance[0].vips: expected IPv4 addresses like \"10.0.0.100\" or "
+       "\"10.0.0.100/24\", found "
+       "string \"10.0.0.1/33\""},
       {"syntax error", "[node\nname = \"n\"\n",
        "t.toml:1:6: TOML syntax: Error while parsing table header: expected ']', saw '\\n'"},
   };
