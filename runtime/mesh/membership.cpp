@@ -66,16 +66,22 @@ tick_actions membership::tick(time_point now) {
     auto& p = views_[i];
     auto& t = timings_[i];
     if (t.linked) {
-      if (now - t.last_heard >= settings_.down_after) {
-        auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(now - t.last_heard);
+      bool silent = now - t.last_heard >= settings_.down_after;
+      if (silent && p.state != peer_state::down) {
+        auto quiet = std::chrono::duration_cast<std::chrono::milliseconds>(now - t.last_heard);
         bool was_up = p.state == peer_state::up;
         p.last_error =
-            (was_up ? "no answer for " : "connected but no answer for ") + format_duration(silent);
+            (was_up ? "no answer for " : "connected but no answer for ") + format_duration(quiet);
         set_state(p, peer_state::down, now);
-        t.linked = false;
-        // Up until now: try a fresh connection at once. Never answered: back off.
-        t.next_connect = was_up ? now : now + backoff(++t.failures);
         out.went_down.push_back(p.address);
+        if (t.initiate) {
+          // Ours to redial. Up until now: at once; never answered: after a backoff.
+          t.linked = false;
+          t.next_connect = was_up ? now : now + backoff(++t.failures);
+          out.drop_link.push_back(p.address);
+        }
+        // The passive side keeps the connection and keeps asking: a peer that was only
+        // stalled may never notice it was gone, and so never say hello again.
       } else if (now >= t.next_ping) {
         t.next_ping = now + settings_.heartbeat;
         out.ping.push_back(p.address);

@@ -44,7 +44,8 @@ struct peer_config {
 struct tick_actions {
   std::vector<std::string> connect;    // start a connection attempt
   std::vector<std::string> ping;       // send a ping
-  std::vector<std::string> went_down;  // silent for down_after: drop the connection
+  std::vector<std::string> went_down;  // silent for down_after (for the log)
+  std::vector<std::string> drop_link;  // ours to redial: drop the connection
 };
 
 class membership {

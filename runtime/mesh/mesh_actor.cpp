@@ -103,11 +103,11 @@ void tick(self_ptr self) {
   auto& st = self->state;
   auto acts = st.members->tick(steady::now());
   for (auto& address : acts.went_down) {
-    st.log->warn("peer {} down: {}", peer_label(st, address), [&] {
-      for (auto& p : st.members->peers())
-        if (p.address == address) return p.last_error;
-      return std::string();
-    }());
+    for (auto& p : st.members->peers())
+      if (p.address == address)
+        st.log->warn("peer {} down: {}", peer_label(st, address), p.last_error);
+  }
+  for (auto& address : acts.drop_link) {
     if (auto it = st.links.find(address); it != st.links.end()) {
       self->demonitor(it->second);
       st.links.erase(it);

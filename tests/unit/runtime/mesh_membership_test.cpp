@@ -62,6 +62,7 @@ BOOST_AUTO_TEST_CASE(a_peer_silent_for_down_after_goes_down_and_is_reconnected) 
   BOOST_TEST(m.tick(t0 + 1099ms).went_down.empty());
   auto acts = m.tick(t0 + 1100ms);  // exactly down_after after the last answer
   BOOST_TEST(acts.went_down == (names{"a:1"}));
+  BOOST_TEST(acts.drop_link == (names{"a:1"}));  // ours to redial
   BOOST_TEST(acts.connect == (names{"a:1"}));
   BOOST_TEST(m.peers()[0].last_error == "no answer for 1s");
   BOOST_TEST((m.peers()[0].since == t0 + 1100ms));
@@ -123,6 +124,23 @@ BOOST_AUTO_TEST_CASE(a_passive_peer_is_never_connected_to_and_comes_up_on_hello)
   BOOST_TEST(state(m) == "up");
   m.lost("lower:1", "remote_link_unreachable", t0 + 2h);
   BOOST_TEST(m.tick(t0 + 3h).connect.empty());  // still its job to come back
+}
+
+BOOST_AUTO_TEST_CASE(a_silent_passive_peer_stays_linked_and_comes_back_when_it_answers) {
+  // A peer stopped for less than the connection timeout never notices it was gone and
+  // never says hello again: the passive side must keep asking on the same connection.
+  membership m(settings(), {{"lower:1", false}}, t0);
+  m.connected("lower:1", t0);
+  m.tick(t0);
+  m.answered("lower:1", "low", t0, t0 + 1ms);
+  auto acts = m.tick(t0 + 1001ms);
+  BOOST_TEST(acts.went_down == (names{"lower:1"}));
+  BOOST_TEST(acts.drop_link.empty());
+  BOOST_TEST(state(m) == "down");
+  BOOST_TEST(m.tick(t0 + 1300ms).ping == (names{"lower:1"}));  // still asking
+  BOOST_TEST(m.tick(t0 + 1301ms).went_down.empty());           // reported once
+  m.answered("lower:1", "low", t0 + 1300ms, t0 + 1302ms);
+  BOOST_TEST(state(m) == "up");
 }
 
 BOOST_AUTO_TEST_CASE(answers_and_losses_of_unknown_or_unlinked_peers_change_nothing) {
