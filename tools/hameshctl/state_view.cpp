@@ -186,6 +186,10 @@ std::string render_status(const actor_state& root) {
       ++total;
       up += p.value("state", "") == "up";
     }
+    if (total == 0) {
+      out += "peers     none configured\n";
+      continue;
+    }
     out += "peers     " + std::to_string(up) + " up of " + std::to_string(total) + " (listen " +
            mesh.value("listen", "") + (mesh.value("tls", false) ? ", mutual TLS" : "") + ")\n";
   }
