@@ -1,6 +1,7 @@
 #include "config/table_reader.hpp"
 
 #include "config/endpoint.hpp"
+#include "config/name_rules.hpp"
 
 #include <toml++/toml.h>
 
@@ -89,6 +90,18 @@ std::optional<std::string> table_reader::string(const std::string& key, bool req
     return std::nullopt;
   }
   return std::string(*node->as_string());
+}
+
+std::optional<std::string> table_reader::unique_name(const std::string& key,
+                                                     std::set<std::string>& seen,
+                                                     const std::string& what) {
+  auto name = string(key, true);
+  if (!name) return std::nullopt;
+  if (!valid_name(*name))
+    error(key, name_rule_message(*name));
+  else if (!seen.insert(*name).second)
+    error(key, "duplicate " + what + " name \"" + *name + "\"");
+  return name;
 }
 
 std::optional<std::string> table_reader::choice(const std::string& key,

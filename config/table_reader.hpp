@@ -37,6 +37,9 @@ class table_reader {
   bool has(const std::string& key) const;
 
   std::optional<std::string> string(const std::string& key, bool required = false);
+  // A required name (config/name_rules.hpp) not yet in `seen`; `what` names it in errors.
+  std::optional<std::string> unique_name(const std::string& key, std::set<std::string>& seen,
+                                         const std::string& what);
   // A string that must be one of `choices`.
   std::optional<std::string> choice(const std::string& key, const std::vector<std::string>& choices,
                                     bool required = false);

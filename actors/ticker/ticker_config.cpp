@@ -2,7 +2,6 @@
 
 #include <set>
 
-#include "config/name_rules.hpp"
 #include "config/table_reader.hpp"
 
 namespace hamesh::ticker {
@@ -18,13 +17,7 @@ std::vector<ticker_config> parse_tickers(config::table_reader& demo) {
   std::set<std::string> names;
   for (auto& t : demo.array_of_tables("ticker")) {
     ticker_config c;
-    if (auto name = t.string("name", true)) {
-      if (!config::valid_name(*name))
-        t.error("name", config::name_rule_message(*name));
-      else if (!names.insert(*name).second)
-        t.error("name", "duplicate ticker name \"" + *name + "\"");
-      c.name = *name;
-    }
+    if (auto name = t.unique_name("name", names, "ticker")) c.name = *name;
     if (auto v = t.duration_value("interval", std::chrono::milliseconds(1), std::chrono::hours(1)))
       c.interval = *v;
     if (auto v = t.integer("fail_after", 0, 1'000'000'000))

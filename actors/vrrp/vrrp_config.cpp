@@ -3,7 +3,6 @@
 #include <set>
 
 #include "actors/vrrp/vrrp_packet.hpp"
-#include "config/name_rules.hpp"
 #include "config/table_reader.hpp"
 
 namespace hamesh::vrrp {
@@ -29,13 +28,7 @@ std::vector<instance_settings> parse_instances(config::table_reader& vrrp) {
   std::set<std::pair<std::string, int>> routers;
   for (auto& t : vrrp.array_of_tables("instance")) {
     instance_settings s;
-    if (auto v = t.string("name", true)) {
-      if (!config::valid_name(*v))
-        t.error("name", config::name_rule_message(*v));
-      else if (!names.insert(*v).second)
-        t.error("name", "duplicate instance name \"" + *v + "\"");
-      s.name = *v;
-    }
+    if (auto v = t.unique_name("name", names, "instance")) s.name = *v;
     if (auto v = t.string("interface", true)) {
       if (v->empty() || v->size() > 15)
         t.error("interface",

@@ -67,8 +67,12 @@ class Node:
         except FileNotFoundError:
             return ""
 
+    def exec_prefix(self):
+        """What runs a command where this node runs (nothing: this host)."""
+        return []
+
     def ctl(self, *args, json_output=True):
-        cmd = [os.path.join(self.bin_dir, "hameshctl"), "-n", f"127.0.0.1:{self.port}"]
+        cmd = self.exec_prefix() + [os.path.join(self.bin_dir, "hameshctl"), "-n", f"127.0.0.1:{self.port}"]
         if json_output:
             cmd.append("--json")
         r = subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=30)

@@ -14,27 +14,13 @@ import time
 
 from harness import wait_for
 from netns import Topology, require_root
-from vrrp_netns_test import NsNode, VIP
+from vrrp_netns_test import VIP, NsNode, node_config
 
 ADVERT_S = 0.2
 
 
 def hamesh_config(priority):
-    return f"""
-[node]
-name = "hamesh-a"
-[mesh]
-listen = "127.0.0.1:4790"
-[log]
-file = "node.log"
-[[vrrp.instance]]
-name = "VI_1"
-interface = "eth0"
-vrid = 51
-priority = {priority}
-advert = "{int(ADVERT_S * 1000)}ms"
-vips = ["{VIP}/24"]
-"""
+    return node_config("hamesh-a", priority, advert=f"{int(ADVERT_S * 1000)}ms")
 
 
 class Keepalived:

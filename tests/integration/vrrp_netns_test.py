@@ -4,7 +4,6 @@ priority wins and its namespace answers on the VIP; SIGKILL of the master moves 
 client on the bridge reaches the backup, so gratuitous ARP worked); the old master returns
 and preempts, or not when preempt = false; a graceful stop hands over; a node whose
 supervision tree escalates goes FAULT and its peer takes over. Usage: BIN_DIR (root)"""
-import json
 import os
 import signal
 import subprocess
@@ -16,7 +15,7 @@ from netns import Topology, require_root
 VIP = "10.77.0.100"
 
 
-def node_config(name, priority, preempt=True, degradable=False, notify=None):
+def node_config(name, priority, preempt=True, degradable=False, notify=None, advert="200ms"):
     text = f"""
 [node]
 name = "{name}"
@@ -29,7 +28,7 @@ name = "VI_1"
 interface = "eth0"
 vrid = 51
 priority = {priority}
-advert = "200ms"
+advert = "{advert}"
 preempt = {"true" if preempt else "false"}
 vips = ["{VIP}/24"]
 """
@@ -59,19 +58,13 @@ class NsNode(Node):
 
     def start(self):
         self.stderr = open(os.path.join(self.dir, "stderr"), "a")
-        self.proc = subprocess.Popen(self.topo.exec_prefix(self.host) + [os.path.join(self.bin_dir, "hamesh-node"), "--config", self.config],
+        self.proc = subprocess.Popen(self.exec_prefix() + [os.path.join(self.bin_dir, "hamesh-node"), "--config", self.config],
                                      cwd=self.dir, stdout=self.stderr, stderr=subprocess.STDOUT)
         wait_for(f"{self.host} up", lambda: self.proc.poll() is None and "control endpoint listening" in self.log_text(), timeout=15)
         self.port = 4790
 
-    def ctl(self, *args, json_output=True):
-        cmd = self.topo.exec_prefix(self.host) + [os.path.join(self.bin_dir, "hameshctl"), "-n", "127.0.0.1:4790"]
-        if json_output:
-            cmd.append("--json")
-        r = subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=30)
-        if json_output and r.returncode == 0:
-            return r.returncode, json.loads(r.stdout)
-        return r.returncode, r.stdout + r.stderr
+    def exec_prefix(self):
+        return self.topo.exec_prefix(self.host)
 
     def vrrp(self):
         rc, out = self.ctl("show", "lb/vrrp/VI_1")
