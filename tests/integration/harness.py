@@ -3,8 +3,10 @@ hameshctl, wait on conditions with deadlines, and always clean up what was start
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -93,9 +95,20 @@ class Node:
         self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(timeout=timeout)
 
-    def cleanup(self):
+    def reap(self):
+        """Kills the process if it still runs (only the one this object started, by its PID)."""
         if self.proc and self.proc.poll() is None:
-            self.proc.kill()  # only the process this object started, by its PID
+            self.proc.kill()
             self.proc.wait()
         if getattr(self, "stderr", None):
             self.stderr.close()
+
+    def cleanup(self):
+        """Kills the process if it still runs. Called from a test's `finally`: when the test is
+        failing, the node's log tail is printed and its folder kept; otherwise it is removed."""
+        self.reap()
+        if sys.exc_info()[0] is not None:
+            tail = "".join(self.log_text().splitlines(keepends=True)[-30:])
+            print(f"--- log of the node in {self.dir} (kept):\n{tail}", file=sys.stderr)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)

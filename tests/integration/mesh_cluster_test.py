@@ -134,7 +134,7 @@ def main():
         assert re.search(r"peer 127\.0\.0\.1:\d+ \(mesh-c\) down: remote_link_unreachable", log_a), log_a
         assert "(mesh-b) down" not in log_a, log_a
 
-        nodes["c"].cleanup()
+        nodes["c"].reap()
         nodes["c"].start()
         wait_for("a and b see c up again", lambda: state_of("a", "c") == "up" and state_of("b", "c") == "up", timeout=20)
         print("mesh-c restarted: seen up again by mesh-a and mesh-b")

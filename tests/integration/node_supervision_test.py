@@ -146,7 +146,6 @@ def main():
         return 0
     finally:
         node.cleanup()
-        if os.environ.get("HAMESH_KEEP_LOG"): print(node.log_text())
 
 
 if __name__ == "__main__":
