@@ -8,6 +8,7 @@ Usage: mesh_cluster_test.py BIN_DIR SOURCE_DIR"""
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -155,8 +156,11 @@ def main():
         print("PASS mesh_cluster")
         return 0
     finally:
+        failing = sys.exc_info()[0] is not None
         for node in nodes.values():
             node.cleanup()
+        if not failing:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

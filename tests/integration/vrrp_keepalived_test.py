@@ -165,8 +165,13 @@ def main():
         print("PASS vrrp_keepalived")
         return 0
     finally:
+        failing = sys.exc_info()[0] is not None
         hamesh.cleanup()
         keep.stop()
+        if failing:
+            print(f"--- keepalived's log is kept in {keep.dir}", file=sys.stderr)
+        else:
+            shutil.rmtree(keep.dir, ignore_errors=True)
         topo.close()
 
 
