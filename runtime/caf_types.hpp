@@ -37,6 +37,13 @@ CAF_ADD_ATOM(hamesh, hamesh, vrrp_packet_atom, "vrrppkt")
 // internal timers
 CAF_ADD_ATOM(hamesh, hamesh, vrrp_timer_atom, "vrrptmr")
 CAF_ADD_ATOM(hamesh, hamesh, vrrp_track_atom, "vrrptrk")
+CAF_ADD_ATOM(hamesh, hamesh, vrrp_garp_atom, "vrrpgarp")
+// (lookup_atom, path) to a supervisor -> the actor at path (for siblings that cooperate)
+CAF_ADD_ATOM(hamesh, hamesh, lookup_atom, "lookup")
+// VRRP sync groups: (join, name, member), (report, name, state, ready), (allow, bool)
+CAF_ADD_ATOM(hamesh, hamesh, sync_join_atom, "syncjoin")
+CAF_ADD_ATOM(hamesh, hamesh, sync_report_atom, "syncrep")
+CAF_ADD_ATOM(hamesh, hamesh, sync_allow_atom, "syncallow")
 // (vrrp_notify_atom, result, failed): how a notify hook ended
 CAF_ADD_ATOM(hamesh, hamesh, vrrp_notify_atom, "vrrpntf")
 CAF_ADD_ATOM(hamesh, hamesh, stop_timeout_atom, "stoptmo")

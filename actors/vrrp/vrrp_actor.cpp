@@ -46,6 +46,9 @@ struct vrrp_state {
   std::map<std::string, uint64_t> dropped;  // by reason
   std::deque<transition_record> transitions;
   std::map<std::string, bool> tracked_ok;  // tracked actor path -> running
+  caf::actor group;                        // the sync group's coordinator, once found
+  std::string reported;                    // the last "STATE/ready" told to it
+  uint64_t garp_generation = 0;            // repeats belong to the latest mastership
   std::string last_notify;                 // how the last notify hook ended
   uint64_t notify_failures = 0;
   std::shared_ptr<spdlog::logger> log;
@@ -117,6 +120,14 @@ void send_advert(self_ptr self, uint8_t priority) {
   }
 }
 
+void announce_addresses(vrrp_state& st) {
+  for (int round = 0; round < 2; ++round)
+    for (auto& v : st.cfg.vips) {
+      auto r = net::send_gratuitous_arp(st.iface.index, st.iface.mac, v.address);
+      if (!r.ok) st.log->warn("{}", r.error);
+    }
+}
+
 void take_addresses(self_ptr self) {
   auto& st = self->state;
   for (auto& v : st.cfg.vips) {
@@ -124,12 +135,48 @@ void take_addresses(self_ptr self) {
     if (!r.ok) st.log->error("cannot add {}/{}: {}", format_ipv4(v.address), v.prefix, r.error);
   }
   st.holding = true;
-  // Neighbours must learn the new owner at once, not when their ARP entries age out.
-  for (int round = 0; round < 2; ++round)
-    for (auto& v : st.cfg.vips) {
-      auto r = net::send_gratuitous_arp(st.iface.index, st.iface.mac, v.address);
-      if (!r.ok) st.log->warn("{}", r.error);
-    }
+  // Neighbours must learn the new owner at once, not when their ARP entries age out; and
+  // again later, because Linux ignores an update within `locktime` (1 s) of the last one,
+  // which a client that just resolved the VIP from the old master would be in.
+  announce_addresses(st);
+  ++st.garp_generation;
+  for (auto delay : {std::chrono::seconds(1), std::chrono::seconds(5)})
+    self->delayed_send(self, delay, vrrp_garp_atom_v, st.garp_generation);
+}
+
+// Tells the sync group what changed: the state, and whether it is ready to be master.
+void report_to_group(self_ptr self) {
+  auto& st = self->state;
+  if (!st.group) return;
+  auto now_state = to_string(st.machine->current());
+  bool ready = st.machine->wants_master();
+  auto key = now_state + (ready ? "/ready" : "");
+  if (key == st.reported) return;
+  st.reported = key;
+  self->send(st.group, sync_report_atom_v, st.cfg.name, now_state, ready);
+}
+
+void join_group(self_ptr self) {
+  auto& st = self->state;
+  auto node = self->system().registry().get(node_registry_name);
+  // Our path is <subtree>/vrrp/<name>; the coordinator is <subtree>/vrrp-sync/<group>.
+  auto coordinator = st.path.substr(0, st.path.rfind("vrrp/")) + "vrrp-sync/" + st.cfg.sync_group;
+  if (!node) return;
+  self->request(caf::actor_cast<caf::actor>(node), std::chrono::seconds(2), lookup_atom_v,
+                coordinator)
+      .then(
+          [=](caf::actor& group) {
+            self->state.group = group;
+            self->send(group, sync_join_atom_v, self->state.cfg.name,
+                       caf::actor_cast<caf::actor>(self));
+            self->state.reported.clear();
+            report_to_group(self);
+          },
+          [=](caf::error& err) {
+            self->state.log->warn("sync group {}: {}; retrying", self->state.cfg.sync_group,
+                                  describe(err));
+            self->delayed_send(self, std::chrono::milliseconds(200), sync_join_atom_v);
+          });
 }
 
 void schedule(self_ptr self) {
@@ -168,6 +215,7 @@ void apply(self_ptr self, const actions& a) {
     if (st.transitions.size() > 32) st.transitions.pop_front();
   }
   schedule(self);
+  report_to_group(self);
 }
 
 void on_packet(self_ptr self, const std::vector<uint8_t>& packet) {
@@ -315,6 +363,9 @@ nlohmann::json fields(const vrrp_state& st) {
       {"adverts_received", st.adverts_received},
       {"dropped", st.dropped},
       {"node_degraded", st.degraded},
+      {"sync_group",
+       st.cfg.sync_group.empty() ? nlohmann::json() : nlohmann::json(st.cfg.sync_group)},
+      {"ready_for_master", st.machine->wants_master()},
       {"track", track_json(st)},
       {"notify", st.cfg.notify.empty() ? nlohmann::json() : nlohmann::json(st.cfg.notify)},
       {"last_notify", st.last_notify.empty() ? nlohmann::json() : nlohmann::json(st.last_notify)},
@@ -376,6 +427,11 @@ caf::behavior vrrp_instance(self_ptr self, std::string path, instance_settings c
                format_ipv4(st.iface.primary_ipv4), st.cfg.vrid, st.cfg.priority,
                format_duration(st.cfg.advert),
                st.cfg.unicast_peers.empty() ? "multicast" : "unicast");
+  if (!st.cfg.sync_group.empty()) {
+    // Held back until the group says every member is ready (vrrp_sync_group.hpp).
+    st.machine->set_master_allowed(false, steady::now());
+    join_group(self);
+  }
   apply(self, st.machine->startup(steady::now()));
   if (!st.cfg.track.empty()) poll_tracked(self);
   return {
@@ -385,6 +441,14 @@ caf::behavior vrrp_instance(self_ptr self, std::string path, instance_settings c
         apply(self, self->state.machine->on_timer(steady::now()));
       },
       [=](vrrp_track_atom) { poll_tracked(self); },
+      [=](vrrp_garp_atom, uint64_t generation) {
+        auto& st = self->state;
+        if (generation == st.garp_generation && st.holding) announce_addresses(st);
+      },
+      [=](sync_join_atom) { join_group(self); },
+      [=](sync_allow_atom, bool allowed) {
+        apply(self, self->state.machine->set_master_allowed(allowed, steady::now()));
+      },
       [=](vrrp_notify_atom, const std::string& result, bool failed) {
         auto& st = self->state;
         st.last_notify = result;

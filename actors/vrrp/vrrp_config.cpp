@@ -3,6 +3,7 @@
 #include <set>
 
 #include "actors/vrrp/vrrp_packet.hpp"
+#include "config/name_rules.hpp"
 #include "config/table_reader.hpp"
 
 namespace hamesh::vrrp {
@@ -17,8 +18,8 @@ std::string instance_settings::fingerprint() const {
   for (auto p : unicast_peers) out += format_ipv4(p) + ",";
   out += ";track=";
   for (auto& t : track) out += t.path + ":" + std::to_string(t.weight) + ",";
-  out += ";track_interval=" + format_duration(track_interval) + ";notify=" + notify +
-         ";notify_timeout=" + format_duration(notify_timeout);
+  out += ";track_interval=" + format_duration(track_interval) + ";sync_group=" + sync_group +
+         ";notify=" + notify + ";notify_timeout=" + format_duration(notify_timeout);
   return out;
 }
 
@@ -97,6 +98,10 @@ std::vector<instance_settings> parse_instances(config::table_reader& vrrp) {
     if (auto v = t.duration_value("track_interval", std::chrono::milliseconds(10),
                                   std::chrono::minutes(1)))
       s.track_interval = *v;
+    if (auto v = t.string("sync_group")) {
+      if (!config::valid_name(*v)) t.error("sync_group", config::name_rule_message(*v));
+      s.sync_group = *v;
+    }
     if (auto v = t.path("notify")) s.notify = v->string();
     if (auto v = t.duration_value("notify_timeout", std::chrono::milliseconds(10),
                                   std::chrono::minutes(10)))

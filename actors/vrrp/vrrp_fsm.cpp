@@ -51,6 +51,7 @@ actions fsm::become_master(time_point now, std::string reason) {
   actions a;
   a.changed = transition{state_, state::master, std::move(reason)};
   state_ = state::master;
+  wants_master_ = false;
   // RFC 5798 §6.4.1/§6.4.2: send an ADVERTISEMENT (and gratuitous ARP: the actor's part)
   // and start the Adver_Timer.
   a.send_advert = true;
@@ -65,6 +66,7 @@ actions fsm::become_backup(time_point now, std::string reason) {
   actions a;
   a.changed = transition{state_, state::backup, std::move(reason)};
   state_ = state::backup;
+  wants_master_ = false;
   adver_timer_.reset();
   master_down_timer_ = now + master_down_interval();
   master_down_reason_ = no_advert_reason();
@@ -115,6 +117,7 @@ actions fsm::on_advert(const advert& adv, time_point now) {
       master_down_timer_ = now + master_down_interval();
       master_down_reason_ = no_advert_reason();
       master_address_ = adv.source;
+      wants_master_ = false;  // a master it accepts is there
       return {};
     }
     return {};  // a lower priority master and we preempt: let Master_Down_Timer run out
@@ -154,8 +157,21 @@ actions fsm::on_timer(time_point now) {
     return a;
   }
   if (state_ == state::backup && master_down_timer_ && now >= *master_down_timer_) {
-    return become_master(now, master_down_reason_);
+    if (master_allowed_) return become_master(now, master_down_reason_);
+    // The group holds it back: ready, and asking again after another interval.
+    wants_master_ = true;
+    master_down_timer_ = now + master_down_interval();
+    return {};
   }
+  return {};
+}
+
+actions fsm::set_master_allowed(bool allowed, time_point now) {
+  master_allowed_ = allowed;
+  if (!allowed && state_ == state::master)
+    return become_backup(now, "sync group: another member left MASTER");
+  if (allowed && state_ == state::backup && wants_master_)
+    return become_master(now, "sync group: every member ready");
   return {};
 }
 
@@ -170,6 +186,7 @@ actions fsm::set_effective_priority(int effective, time_point now) {
     a.changed =
         transition{state_, state::fault, "tracked priority reached " + std::to_string(effective)};
     state_ = state::fault;
+    wants_master_ = false;
     adver_timer_.reset();
     master_down_timer_.reset();
     return a;

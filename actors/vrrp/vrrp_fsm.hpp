@@ -51,6 +51,13 @@ class fsm {
   actions on_advert(const advert& a, time_point now);
   // Call at or after next_deadline().
   actions on_timer(time_point now);
+  // Sync groups: an instance may become master only while its group allows it (every member
+  // is master or ready to be). Disallowed, a master steps down; allowed, a backup that was
+  // ready becomes master at once.
+  actions set_master_allowed(bool allowed, time_point now);
+  // Ready to be master: its Master_Down_Timer ran out but the group held it back.
+  bool wants_master() const { return wants_master_; }
+
   // Tracking changed the effective priority: at 0 or below the instance goes to fault
   // (releasing mastership with a priority-0 advert); back above 0 it starts again.
   actions set_effective_priority(int effective, time_point now);
@@ -77,6 +84,8 @@ class fsm {
   std::optional<time_point> adver_timer_;
   std::optional<time_point> master_down_timer_;
   std::string master_down_reason_;  // why the timer runs, for the transition it causes
+  bool master_allowed_ = true;
+  bool wants_master_ = false;
   std::optional<uint32_t> master_address_;
   time_point started_at_{};
 };

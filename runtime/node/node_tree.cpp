@@ -4,6 +4,9 @@
 
 #include "actors/ticker/ticker_actor.hpp"
 #include "actors/vrrp/vrrp_actor.hpp"
+#include "actors/vrrp/vrrp_sync_group.hpp"
+
+#include <algorithm>
 #include "runtime/mesh/mesh_actor.hpp"
 #include "runtime/metrics/metrics_server.hpp"
 
@@ -47,6 +50,25 @@ std::shared_ptr<const supervisor_spec> demo_tree(const config::node_config& cfg)
 // instances that track them).
 std::shared_ptr<const supervisor_spec> lb_tree(const config::node_config& cfg) {
   auto spec = subtree_spec(cfg, "lb");
+  // Sync-group coordinators come first: rest_for_one restarts a group's members with it.
+  std::vector<std::string> groups;
+  for (const auto& instance : cfg.vrrp.instances)
+    if (!instance.sync_group.empty() &&
+        std::find(groups.begin(), groups.end(), instance.sync_group) == groups.end())
+      groups.push_back(instance.sync_group);
+  for (const auto& group : groups) {
+    std::vector<std::string> members;
+    for (const auto& instance : cfg.vrrp.instances)
+      if (instance.sync_group == group) members.push_back(instance.name);
+    std::string fingerprint;
+    for (auto& m : members) fingerprint += m + ",";
+    child_spec c;
+    c.info = {"vrrp-sync/" + group, "vrrp-sync", supervision::restart_type::permanent, fingerprint};
+    c.start = [members](caf::local_actor* parent, const std::string& path) {
+      return vrrp::spawn_sync_group(parent, path, members);
+    };
+    spec->children.push_back(std::move(c));
+  }
   for (const auto& instance : cfg.vrrp.instances) {
     child_spec c;
     c.info = {"vrrp/" + instance.name, "vrrp", supervision::restart_type::permanent,

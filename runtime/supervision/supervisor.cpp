@@ -422,6 +422,23 @@ caf::behavior supervisor_actor(self_ptr self, std::shared_ptr<const supervisor_s
         apply_reload(self, std::move(next));
       },
       [=](halt_atom) { halt(self); },
+      [=](lookup_atom, const std::string& path) -> caf::result<caf::actor> {
+        auto& st = self->state;
+        auto target = route(*st.core, path);
+        if (!target) return no_such_actor(st, path);
+        const auto& [name, rest] = *target;
+        auto it = st.running.find(name);
+        if (it == st.running.end())
+          return caf::make_error(caf::sec::invalid_argument,
+                                 "\"" + st.child_path(name) + "\" is not running");
+        if (rest.empty()) return it->second;
+        if (!st.core->find(name)->info.is_supervisor()) return no_such_actor(st, path);
+        auto rp = self->make_response_promise<caf::actor>();
+        self->request(it->second, state_query_timeout, lookup_atom_v, rest)
+            .then([rp](caf::actor& a) mutable { rp.deliver(std::move(a)); },
+                  [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+        return rp;
+      },
       [=](mesh_hello_atom, const std::string& address, const caf::actor& node) {
         // The node's top is what peers connect to; membership is the mesh child's business.
         if (auto it = self->state.running.find("mesh"); it != self->state.running.end())

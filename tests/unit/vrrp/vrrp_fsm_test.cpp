@@ -236,6 +236,39 @@ BOOST_AUTO_TEST_CASE(a_lowered_priority_is_what_the_next_advert_carries) {
   BOOST_TEST(st(f) == "BACKUP");
 }
 
+BOOST_AUTO_TEST_CASE(a_held_back_sync_member_waits_ready_and_goes_master_when_allowed) {
+  fsm f(config(100));
+  f.set_master_allowed(false, t0);
+  f.startup(t0);
+  BOOST_TEST(!f.on_timer(t0 + 3609375us).changed.has_value());  // timer ran out, but held
+  BOOST_TEST(st(f) == "BACKUP");
+  BOOST_TEST(f.wants_master());
+  BOOST_TEST((f.next_deadline() == t0 + 2 * 3609375us));  // asks again after an interval
+  auto a = f.set_master_allowed(true, t0 + 4s);
+  BOOST_TEST(st(f) == "MASTER");
+  BOOST_TEST(a.send_advert);
+  BOOST_TEST(a.changed->reason == "sync group: every member ready");
+}
+
+BOOST_AUTO_TEST_CASE(an_accepted_master_makes_a_ready_member_unready) {
+  fsm f(config(100));
+  f.set_master_allowed(false, t0);
+  f.startup(t0);
+  f.on_timer(t0 + 3609375us);
+  BOOST_TEST(f.wants_master());
+  f.on_advert(from(higher, 200), t0 + 4s);
+  BOOST_TEST(!f.wants_master());
+  BOOST_TEST(!f.set_master_allowed(true, t0 + 4s).changed.has_value());  // stays backup
+}
+
+BOOST_AUTO_TEST_CASE(a_master_steps_down_when_its_group_disallows) {
+  fsm f(config(255));
+  f.startup(t0);
+  auto a = f.set_master_allowed(false, t0 + 1s);
+  BOOST_TEST(st(f) == "BACKUP");
+  BOOST_TEST(a.changed->reason == "sync group: another member left MASTER");
+}
+
 BOOST_AUTO_TEST_CASE(adverts_for_another_vrid_change_nothing) {
   fsm f(config(100));
   f.startup(t0);
@@ -244,6 +277,23 @@ BOOST_AUTO_TEST_CASE(adverts_for_another_vrid_change_nothing) {
   f.on_advert(other, t0 + 3s);
   f.on_timer(t0 + 3609375us);
   BOOST_TEST(st(f) == "MASTER");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+#include "actors/vrrp/vrrp_sync_group.hpp"
+
+BOOST_AUTO_TEST_SUITE(vrrp_sync_group_tests)
+
+BOOST_AUTO_TEST_CASE(a_group_allows_mastership_only_when_every_member_is_master_or_ready) {
+  using r = member_report;
+  BOOST_TEST(group_allows_master({r{"MASTER", false}, r{"BACKUP", true}}));
+  BOOST_TEST(group_allows_master({r{"BACKUP", true}, r{"BACKUP", true}}));
+  BOOST_TEST(
+      !group_allows_master({r{"MASTER", false}, r{"BACKUP", false}}));  // one lost its election
+  BOOST_TEST(!group_allows_master({r{"MASTER", false}, r{"FAULT", false}}));
+  BOOST_TEST(!group_allows_master({r{"MASTER", false}, r{"", false}}));  // one has not reported yet
+  BOOST_TEST(!group_allows_master({}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
