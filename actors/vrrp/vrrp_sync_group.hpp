@@ -8,16 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "actors/vrrp/vrrp_sync_rule.hpp"
+
 namespace hamesh::vrrp {
 
 caf::actor spawn_sync_group(caf::local_actor* parent, const std::string& path,
                             std::vector<std::string> members);
-
-// Whether mastership is allowed, given each member's (state, ready) report; pure.
-struct member_report {
-  std::string state;  // INIT, BACKUP, MASTER, FAULT; empty until it reported
-  bool ready = false;
-};
-bool group_allows_master(const std::vector<member_report>& members);
 
 }  // namespace hamesh::vrrp

@@ -281,7 +281,7 @@ BOOST_AUTO_TEST_CASE(adverts_for_another_vrid_change_nothing) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-#include "actors/vrrp/vrrp_sync_group.hpp"
+#include "actors/vrrp/vrrp_sync_rule.hpp"
 
 BOOST_AUTO_TEST_SUITE(vrrp_sync_group_tests)
 
