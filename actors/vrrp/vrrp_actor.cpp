@@ -276,7 +276,10 @@ int effective_priority(const vrrp_state& st) {
   for (auto& t : st.cfg.track) {
     auto it = st.tracked_ok.find(t.path);
     if (it == st.tracked_ok.end() || it->second) continue;
-    if (t.weight == 0) return 0;
+    // In a sync group a weight could leave both groups half-master and deadlocked (each side
+    // waiting for a member that will never be ready), so, as keepalived does, a failed track
+    // is a FAULT there, whatever its weight.
+    if (t.weight == 0 || !st.cfg.sync_group.empty()) return 0;
     p += t.weight;
   }
   // keepalived's bounds: tracking never makes an owner of a backup nor takes one below 1.

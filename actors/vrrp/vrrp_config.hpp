@@ -37,8 +37,10 @@ struct instance_settings {
   std::vector<uint32_t> unicast_peers;  // empty: multicast to 224.0.0.18
   std::vector<tracked_actor> track;
   duration track_interval = std::chrono::milliseconds(500);
-  std::string sync_group;  // instances of one group change state together
-  std::string notify;      // command run on each transition: NOTIFY INSTANCE STATE PRIORITY
+  // Instances of one group change state together; in a group a failed track means FAULT
+  // whatever its weight (as keepalived: weights there could deadlock two groups).
+  std::string sync_group;
+  std::string notify;  // command run on each transition: NOTIFY INSTANCE STATE PRIORITY
   duration notify_timeout = std::chrono::seconds(5);
 
   std::string fingerprint() const;

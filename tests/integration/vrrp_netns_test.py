@@ -66,8 +66,8 @@ class NsNode(Node):
     def exec_prefix(self):
         return self.topo.exec_prefix(self.host)
 
-    def vrrp(self):
-        rc, out = self.ctl("show", "lb/vrrp/VI_1")
+    def vrrp(self, instance="VI_1"):
+        rc, out = self.ctl("show", f"lb/vrrp/{instance}")
         return out["fields"] if rc == 0 else {}
 
     def restart_with(self, text):
