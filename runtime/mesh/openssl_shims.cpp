@@ -61,17 +61,34 @@ bool handshake_failed(SSL* ssl, int rc, std::string& reason) {
 
 }  // namespace
 
+// The peer's address, noted on the SSL object at the first handshake step: by the time a
+// handshake fails the client may have closed its socket and getpeername() no longer answers.
+static int peer_index() {
+  static const int index = SSL_get_ex_new_index(
+      0, nullptr, nullptr, nullptr, [](void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
+        delete static_cast<std::string*>(ptr);
+      });
+  return index;
+}
+
+static int reported_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
 extern "C" int SSL_accept(SSL* ssl) {
   static auto fn = real<int (*)(SSL*)>("SSL_accept");
+  if (SSL_get_ex_data(ssl, peer_index()) == nullptr)
+    SSL_set_ex_data(ssl, peer_index(), new std::string(peer_of(ssl)));
   ERR_clear_error();
   int rc = fn(ssl);
   std::string reason;
-  // CAF may call again on a connection that already failed: report each refusal once, marked
-  // on the SSL object itself (addresses are reused by the next connection).
-  static const int reported = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
-  if (handshake_failed(ssl, rc, reason) && SSL_get_ex_data(ssl, reported) == nullptr) {
-    SSL_set_ex_data(ssl, reported, ssl);
-    hamesh::logging::get("mesh")->warn("refused TLS connection from {}: {}", peer_of(ssl), reason);
+  // CAF may call again on a connection that already failed: report each refusal once.
+  if (handshake_failed(ssl, rc, reason) && SSL_get_ex_data(ssl, reported_index()) == nullptr) {
+    SSL_set_ex_data(ssl, reported_index(), ssl);
+    auto* peer = static_cast<std::string*>(SSL_get_ex_data(ssl, peer_index()));
+    hamesh::logging::get("mesh")->warn("refused TLS connection from {}: {}",
+                                       peer ? *peer : peer_of(ssl), reason);
   }
   return rc;
 }
