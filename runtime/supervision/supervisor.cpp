@@ -204,6 +204,18 @@ caf::error no_such_actor(const supervisor_state& st, const std::string& path) {
                          "no actor at path \"" + st.child_path(path) + "\"");
 }
 
+// Relays a path request to the child subtree that holds the rest of the path, and its
+// answer (or error) back to whoever asked.
+template <class Result, class Atom>
+caf::typed_response_promise<Result> relay_down(self_ptr self, const caf::actor& child, Atom atom,
+                                               const std::string& rest) {
+  auto rp = self->make_response_promise<Result>();
+  self->request(child, state_query_timeout, atom, rest)
+      .then([rp](Result& r) mutable { rp.deliver(std::move(r)); },
+            [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+  return rp;
+}
+
 // What the supervisor itself knows of a child: everything but the child's own fields.
 actor_state record_entry(const supervisor_state& st, const child_record& rec) {
   auto now = steady::now();
@@ -351,18 +363,15 @@ caf::behavior supervisor_actor(self_ptr self, std::shared_ptr<const supervisor_s
         auto target = route(*st.core, path);
         if (!target) return no_such_actor(st, path);
         const auto& [name, rest] = *target;
-        auto rp = self->make_response_promise<actor_state>();
         const child_record& rec = *st.core->find(name);
         if (rest.empty()) {
+          auto rp = self->make_response_promise<actor_state>();
           child_entry(self, rec, [rp](actor_state s) mutable { rp.deliver(std::move(s)); });
           return rp;
         }
         auto it = st.running.find(name);
         if (!rec.info.is_supervisor() || it == st.running.end()) return no_such_actor(st, path);
-        self->request(it->second, state_query_timeout, state_atom_v, rest)
-            .then([rp](actor_state& s) mutable { rp.deliver(std::move(s)); },
-                  [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
-        return rp;
+        return relay_down<actor_state>(self, it->second, state_atom_v, rest);
       },
       [=](kill_path_atom, const std::string& path) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
@@ -384,11 +393,7 @@ caf::behavior supervisor_actor(self_ptr self, std::shared_ptr<const supervisor_s
           return caf::ok_atom_v;
         }
         if (!st.core->find(name)->info.is_supervisor()) return no_such_actor(st, path);
-        auto rp = self->make_response_promise<caf::ok_atom>();
-        self->request(it->second, state_query_timeout, kill_path_atom_v, rest)
-            .then([rp](caf::ok_atom x) mutable { rp.deliver(x); },
-                  [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
-        return rp;
+        return relay_down<caf::ok_atom>(self, it->second, kill_path_atom_v, rest);
       },
       [=](restart_path_atom, const std::string& path) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
@@ -406,11 +411,7 @@ caf::behavior supervisor_actor(self_ptr self, std::shared_ptr<const supervisor_s
         auto it = st.running.find(name);
         if (!st.core->find(name)->info.is_supervisor() || it == st.running.end())
           return no_such_actor(st, path);
-        auto rp = self->make_response_promise<caf::ok_atom>();
-        self->request(it->second, state_query_timeout, restart_path_atom_v, rest)
-            .then([rp](caf::ok_atom x) mutable { rp.deliver(x); },
-                  [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
-        return rp;
+        return relay_down<caf::ok_atom>(self, it->second, restart_path_atom_v, rest);
       },
       [=](reload_atom, std::shared_ptr<const supervisor_spec> next) {
         auto& st = self->state;
@@ -433,11 +434,7 @@ caf::behavior supervisor_actor(self_ptr self, std::shared_ptr<const supervisor_s
                                  "\"" + st.child_path(name) + "\" is not running");
         if (rest.empty()) return it->second;
         if (!st.core->find(name)->info.is_supervisor()) return no_such_actor(st, path);
-        auto rp = self->make_response_promise<caf::actor>();
-        self->request(it->second, state_query_timeout, lookup_atom_v, rest)
-            .then([rp](caf::actor& a) mutable { rp.deliver(std::move(a)); },
-                  [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
-        return rp;
+        return relay_down<caf::actor>(self, it->second, lookup_atom_v, rest);
       },
       [=](mesh_hello_atom, const std::string& address, const caf::actor& node) {
         // The node's top is what peers connect to; membership is the mesh child's business.

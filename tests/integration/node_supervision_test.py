@@ -92,6 +92,8 @@ def main():
         step("an unknown path is refused with exit code 1")
         rc, out = node.ctl("show", "demo/ticker/nope")
         assert rc == 1 and 'no actor at path "demo/ticker/nope"' in out, (rc, out)
+        rc, out = node.ctl("show", "demo/ticker/a/below")  # under a leaf: nothing there either
+        assert rc == 1 and 'no actor at path "demo/ticker/a/below"' in out, (rc, out)
 
         step("two more kills exceed demo's intensity (2 in 60s): demo escalates, the node degrades")
         node.ctl("kill", "demo/ticker/a")
