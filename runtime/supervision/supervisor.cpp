@@ -352,6 +352,10 @@ caf::behavior supervisor_actor(self_ptr self, std::shared_ptr<const supervisor_s
     if (em.reason == caf::exit_reason::kill) return halt(self);
     begin_shutdown(self, em.reason);
   });
+  // Registered before any child starts: children look the top up by name to subscribe to
+  // its events, and a child started first would miss it (seen: a lost degraded event).
+  if (st.is_root)
+    self->system().registry().put(node_registry_name, caf::actor_cast<caf::actor>(self));
 
   for (auto& s : st.core->start_all()) st.steps.push_back(s);
   run_steps(self);
@@ -473,10 +477,8 @@ caf::actor spawn_supervisor(caf::local_actor* parent, std::shared_ptr<const supe
 
 caf::actor spawn_node_root(caf::actor_system& sys, std::shared_ptr<const supervisor_spec> spec,
                            const std::string& node_name) {
-  auto root = sys.spawn(supervisor_actor, std::move(spec), std::string(), caf::actor_addr(), true,
-                        node_name);
-  sys.registry().put(node_registry_name, root);  // actors subscribe to its events by name
-  return root;
+  return sys.spawn(supervisor_actor, std::move(spec), std::string(), caf::actor_addr(), true,
+                   node_name);
 }
 
 }  // namespace hamesh::supervision
