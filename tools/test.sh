@@ -17,6 +17,6 @@ echo "== fuzz targets (short runs over the seed corpus)"
 echo "== all tests"
 cd build
 # A failing test gets one more run. A real failure fails twice; an intermittent one is
-# still printed above its retry. (Known: vrrp_netns_test failed about 2 in 25 full runs
-# during development, cause not found yet; see the issue notes.)
+# still printed above its retry, for someone to find (the last one found was a start-up
+# race: the node's top registered after its children looked it up).
 ctest --output-on-failure --repeat until-pass:2
