@@ -216,6 +216,11 @@ caf::typed_response_promise<Result> relay_down(self_ptr self, const caf::actor& 
   return rp;
 }
 
+caf::error not_running(const supervisor_state& st, const std::string& name) {
+  return caf::make_error(caf::sec::invalid_argument,
+                         "\"" + st.child_path(name) + "\" is not running");
+}
+
 // What the supervisor itself knows of a child: everything but the child's own fields.
 actor_state record_entry(const supervisor_state& st, const child_record& rec) {
   auto now = steady::now();
@@ -387,9 +392,7 @@ caf::behavior supervisor_actor(self_ptr self, std::shared_ptr<const supervisor_s
         if (!target) return no_such_actor(st, path);
         const auto& [name, rest] = *target;
         auto it = st.running.find(name);
-        if (it == st.running.end())
-          return caf::make_error(caf::sec::invalid_argument,
-                                 "\"" + st.child_path(name) + "\" is not running");
+        if (it == st.running.end()) return not_running(st, name);
         if (rest.empty()) {
           st.log->warn("{}: killed by operator", st.child_path(name));
           self->send_exit(it->second,
@@ -433,9 +436,7 @@ caf::behavior supervisor_actor(self_ptr self, std::shared_ptr<const supervisor_s
         if (!target) return no_such_actor(st, path);
         const auto& [name, rest] = *target;
         auto it = st.running.find(name);
-        if (it == st.running.end())
-          return caf::make_error(caf::sec::invalid_argument,
-                                 "\"" + st.child_path(name) + "\" is not running");
+        if (it == st.running.end()) return not_running(st, name);
         if (rest.empty()) return it->second;
         if (!st.core->find(name)->info.is_supervisor()) return no_such_actor(st, path);
         return relay_down<caf::actor>(self, it->second, lookup_atom_v, rest);
