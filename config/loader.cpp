@@ -159,6 +159,22 @@ void read_vrrp(table_reader& root, node_config& cfg) {
   t->finish();
 }
 
+void read_probe(table_reader& root, node_config& cfg) {
+  auto t = root.table("probe");
+  if (!t) return;
+  cfg.probe.enabled = true;
+  cfg.probe.checks = probe::parse_standalone_probes(*t);
+  t->finish();
+}
+
+void read_ipvs(table_reader& root, node_config& cfg) {
+  auto t = root.table("ipvs");
+  if (!t) return;
+  cfg.ipvs.enabled = true;
+  cfg.ipvs.services = ipvs::parse_services(*t);
+  t->finish();
+}
+
 }  // namespace
 
 const std::vector<std::pair<std::string, supervision::strategy>>& function_subtrees() {
@@ -205,6 +221,8 @@ load_result load_node_config_text(const std::string& text, const std::string& fi
   read_supervision(root, cfg);
   read_demo(root, cfg);
   read_vrrp(root, cfg);
+  read_probe(root, cfg);
+  read_ipvs(root, cfg);
   root.finish();
   if (result.errors.empty()) result.config = std::move(cfg);
   return result;

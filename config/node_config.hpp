@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "actors/ipvs/ipvs_config.hpp"
+#include "actors/probe/probe_config.hpp"
 #include "actors/ticker/ticker_config.hpp"
 #include "actors/vrrp/vrrp_config.hpp"
 #include "runtime/duration.hpp"
@@ -81,6 +83,16 @@ struct vrrp_section {
   std::vector<vrrp::instance_settings> instances;
 };
 
+struct probe_section {
+  bool enabled = false;
+  std::vector<probe::standalone_probe> checks;
+};
+
+struct ipvs_section {
+  bool enabled = false;
+  std::vector<ipvs::service_settings> services;
+};
+
 struct node_config {
   std::filesystem::path file;  // the config file, absolute
   node_section node;
@@ -91,6 +103,8 @@ struct node_config {
   supervision_section supervision;
   demo_section demo;
   vrrp_section vrrp;
+  probe_section probe;
+  ipvs_section ipvs;
 
   // The supervision settings of a function subtree, with the defaults of DESIGN.md.
   subtree_supervision subtree(const std::string& function) const;

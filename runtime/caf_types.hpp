@@ -46,6 +46,16 @@ CAF_ADD_ATOM(hamesh, hamesh, sync_report_atom, "syncrep")
 CAF_ADD_ATOM(hamesh, hamesh, sync_allow_atom, "syncallow")
 // (vrrp_notify_atom, result, failed): how a notify hook ended
 CAF_ADD_ATOM(hamesh, hamesh, vrrp_notify_atom, "vrrpntf")
+// Probes: (probe_subscribe_atom) -> later (probe_verdict_atom, probe path, health, detail) on
+// every change, and once at once; (probe_result_atom, ok, latency ns, detail) from a worker
+CAF_ADD_ATOM(hamesh, hamesh, probe_subscribe_atom, "prbsub")
+CAF_ADD_ATOM(hamesh, hamesh, probe_verdict_atom, "prbvrd")
+CAF_ADD_ATOM(hamesh, hamesh, probe_result_atom, "prbres")
+CAF_ADD_ATOM(hamesh, hamesh, probe_tick_atom, "prbtick")
+// (ipvs_drain_atom, real, drained) to an IPVS service -> text: take a real server out of (or
+// back into) rotation; existing connections finish
+CAF_ADD_ATOM(hamesh, hamesh, ipvs_drain_atom, "ipvsdrn")
+CAF_ADD_ATOM(hamesh, hamesh, ipvs_retry_atom, "ipvsrty")
 CAF_ADD_ATOM(hamesh, hamesh, stop_timeout_atom, "stoptmo")
 CAF_ADD_ATOM(hamesh, hamesh, ticker_tick_atom, "ttick")
 CAF_ADD_ATOM(hamesh, hamesh, mesh_tick_atom, "mtick")

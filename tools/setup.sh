@@ -14,6 +14,10 @@ packages=(
   # tests: real peers and tooling
   python3 iproute2 procps
   keepalived            # the VRRP peer for interoperability tests and the failover anchor
+  haproxy               # L4/HTTP anchor for the benchmarks
+  dovecot-imapd dovecot-pop3d  # real IMAP/POP3 servers for the probes and the mail proxy
+  nftables              # the nftables DNAT data plane of the IPVS manager
+  openssl               # test certificates for the HTTPS probe
 )
 
 missing=()
@@ -33,6 +37,14 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Servers installed for the tests (dovecot, haproxy) must not start as system services:
+# tests start their own, on loopback. Keep any policy the machine already has.
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1
+fi
+trap '[[ $made_policy -eq 1 ]] && rm -f "$policy"' EXIT
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
 echo "setup: done"

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/ipv4_text.hpp"
+
 namespace hamesh::vrrp {
 
 constexpr uint8_t ip_protocol = 112;              // IANA: VRRP
@@ -53,8 +55,5 @@ std::vector<uint8_t> encode_v3(const advert& a);
 
 // RFC 1071 one's complement sum, folded; `initial` carries a pseudo-header's partial sum.
 uint16_t internet_checksum(const uint8_t* data, size_t size, uint32_t initial = 0);
-
-std::string format_ipv4(uint32_t host_order);
-std::optional<uint32_t> parse_ipv4(const std::string& text);
 
 }  // namespace hamesh::vrrp

@@ -15,6 +15,11 @@ struct command_outcome {
   std::string error;   // why it could not start
 };
 
+// Runs it on the calling thread; when `output` is set, stdout and stderr land there (the
+// first 64 KiB). argv[0] is the program, looked up in PATH when it has no slash.
+command_outcome run_command_blocking(const std::vector<std::string>& argv,
+                                     std::chrono::nanoseconds timeout, std::string* output);
+
 // argv[0] is the program. `done` runs on a background thread.
 void run_command(std::vector<std::string> argv, std::chrono::nanoseconds timeout,
                  std::function<void(command_outcome)> done);

@@ -53,6 +53,10 @@ int main(int argc, char** argv) {
     if (cfg.metrics.enabled) functions += " metrics";
     if (cfg.vrrp.enabled)
       functions += " vrrp(" + std::to_string(cfg.vrrp.instances.size()) + " instances)";
+    if (cfg.ipvs.enabled)
+      functions += " ipvs(" + std::to_string(cfg.ipvs.services.size()) + " services)";
+    if (cfg.probe.enabled)
+      functions += " probe(" + std::to_string(cfg.probe.checks.size()) + " checks)";
     if (cfg.demo.enabled) functions += " demo";
     std::cout << "; functions:" << (functions.empty() ? " none" : functions) << ")\n";
     return 0;

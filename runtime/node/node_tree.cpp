@@ -2,6 +2,8 @@
 
 #include <caf/actor.hpp>
 
+#include "actors/ipvs/ipvs_actor.hpp"
+#include "actors/probe/probe_actor.hpp"
 #include "actors/ticker/ticker_actor.hpp"
 #include "actors/vrrp/vrrp_actor.hpp"
 #include "actors/vrrp/vrrp_sync_group.hpp"
@@ -46,10 +48,37 @@ std::shared_ptr<const supervisor_spec> demo_tree(const config::node_config& cfg)
   return spec;
 }
 
-// The load-balancer subtree (rest_for_one: probes and IPVS services before the VRRP
-// instances that track them).
+child_spec probe_child(const std::string& name, const probe::check_settings& check) {
+  child_spec c;
+  c.info = {name, "probe", supervision::restart_type::permanent, check.fingerprint()};
+  c.start = [check](caf::local_actor* parent, const std::string& path) {
+    return probe::spawn_probe(parent, path, check);
+  };
+  return c;
+}
+
+// The load-balancer subtree, rest_for_one in this order: IPVS services first, so that a
+// probe's restart never restarts a service (whose forwarder holds the connections); then
+// the probes, which services find by path and subscribe to; then the VRRP instances, which
+// track probes and services.
 std::shared_ptr<const supervisor_spec> lb_tree(const config::node_config& cfg) {
   auto spec = subtree_spec(cfg, "lb");
+  for (const auto& service : cfg.ipvs.services) {
+    child_spec c;
+    c.info = {"ipvs/" + service.name, "ipvs", supervision::restart_type::permanent,
+              service.fingerprint()};
+    c.start = [service](caf::local_actor* parent, const std::string& path) {
+      return ipvs::spawn_ipvs_service(parent, path, service);
+    };
+    spec->children.push_back(std::move(c));
+  }
+  for (const auto& service : cfg.ipvs.services)
+    if (service.check)
+      for (const auto& real : service.reals)
+        spec->children.push_back(
+            probe_child(ipvs::probe_name(service, real), service.check_for(real)));
+  for (const auto& p : cfg.probe.checks)
+    spec->children.push_back(probe_child("probe/" + p.name, p.check));
   // Sync-group coordinators come first: rest_for_one restarts a group's members with it.
   std::vector<std::string> groups;
   for (const auto& instance : cfg.vrrp.instances)
@@ -107,7 +136,8 @@ std::shared_ptr<const supervisor_spec> build_node_tree(const config::node_config
     };
     root->children.push_back(std::move(metrics));
   }
-  if (cfg.vrrp.enabled) root->children.push_back(as_child("lb", lb_tree(cfg)));
+  if (cfg.vrrp.enabled || cfg.ipvs.enabled || cfg.probe.enabled)
+    root->children.push_back(as_child("lb", lb_tree(cfg)));
   if (cfg.demo.enabled) root->children.push_back(as_child("demo", demo_tree(cfg)));
   return root;
 }

@@ -10,6 +10,7 @@
 
 #include <ctime>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "runtime/caf_types.hpp"
@@ -38,7 +39,8 @@ std::string normalize(std::string path) {
   return path;
 }
 
-int run(const options& opt, const std::string& command, const std::string& path_arg) {
+int run(const options& opt, const std::string& command, const std::string& path_arg,
+        const std::string& real_arg) {
   auto colon = opt.node.rfind(':');
   if (colon == std::string::npos) {
     std::cerr << "hameshctl: -n expects HOST:PORT, got \"" << opt.node << "\"\n";
@@ -94,6 +96,32 @@ int run(const options& opt, const std::string& command, const std::string& path_
             std::cout << (command == "kill" ? "killed " : "restarting ") << path << "\n";
         },
         on_error);
+  } else if (command == "drain" || command == "undrain") {
+    // The service actor answers for itself: find it through the node, then ask it.
+    bool drained = command == "drain";
+    self->request(*node, opt.timeout, hamesh::lookup_atom_v, "lb/ipvs/" + path_arg)
+        .receive(
+            [&](caf::actor& service) {
+              self->request(service, opt.timeout, hamesh::ipvs_drain_atom_v, real_arg, drained)
+                  .receive(
+                      [&](std::string& what) {
+                        if (opt.json)
+                          std::cout << nlohmann::json{{"ok", true}, {"result", what}}.dump()
+                                    << "\n";
+                        else
+                          std::cout << what << "\n";
+                      },
+                      on_error);
+            },
+            [&](caf::error& err) {
+              if (hamesh::describe(err).find("no actor at path") == 0) {
+                std::cerr << "hameshctl: node " << opt.node << " has no IPVS service \"" << path_arg
+                          << "\"\n";
+                rc = exit_refused;
+                return;
+              }
+              on_error(err);
+            });
   } else if (command == "watch") {
     // Refreshes until Ctrl-C (or --count): the default SIGINT action ends the process.
     for (int64_t n = 0; opt.count == 0 || n < opt.count; ++n) {
@@ -131,6 +159,10 @@ int run(const options& opt, const std::string& command, const std::string& path_
                 std::cout << hamesh::ctl::render_status(state);
               else if (command == "vrrp")
                 std::cout << hamesh::ctl::render_vrrp(state);
+              else if (command == "ipvs")
+                std::cout << hamesh::ctl::render_ipvs(state);
+              else if (command == "probes")
+                std::cout << hamesh::ctl::render_probes(state);
               else if (command == "peers")
                 std::cout << hamesh::ctl::render_peers(state);
               else
@@ -180,6 +212,18 @@ int main(int argc, char** argv) {
   restart->add_option("PATH", path, "actor path")->required();
   auto* vrrp =
       app.add_subcommand("vrrp", "VRRP instances: state, priority, master, adverts, transitions");
+  auto* ipvs = app.add_subcommand(
+      "ipvs", "IPVS services like ipvsadm -Ln: scheduler, real servers, weights, connections");
+  auto* probes = app.add_subcommand(
+      "probes", "every health check: state, last result, latency, last transition");
+  std::string real;
+  auto* drain = app.add_subcommand(
+      "drain", "weight 0 for a real server: no new connections, existing ones finish");
+  drain->add_option("SERVICE", path, "IPVS service name")->required();
+  drain->add_option("REAL", real, "real server name or address (10.0.1.1:80)")->required();
+  auto* undrain = app.add_subcommand("undrain", "give a drained real server its weight back");
+  undrain->add_option("SERVICE", path, "IPVS service name")->required();
+  undrain->add_option("REAL", real, "real server name or address")->required();
   auto* peers =
       app.add_subcommand("peers", "the mesh membership view: each peer, up or down, since, RTT");
   auto* watch = app.add_subcommand("watch", "the tree, refreshed every --interval-ms until Ctrl-C");
@@ -240,7 +284,11 @@ int main(int argc, char** argv) {
       std::cerr << "hameshctl: cannot read " << *f << "\n";
       return 2;
     }
-  std::string command = vrrp->parsed()      ? "vrrp"
+  std::string command = ipvs->parsed()      ? "ipvs"
+                        : probes->parsed()  ? "probes"
+                        : drain->parsed()   ? "drain"
+                        : undrain->parsed() ? "undrain"
+                        : vrrp->parsed()    ? "vrrp"
                         : peers->parsed()   ? "peers"
                         : watch->parsed()   ? "watch"
                         : status->parsed()  ? "status"
@@ -249,5 +297,5 @@ int main(int argc, char** argv) {
                         : kill->parsed()    ? "kill"
                         : restart->parsed() ? "restart"
                                             : "";
-  return run(opt, command, path);
+  return run(opt, command, path, real);
 }

@@ -14,6 +14,14 @@ std::string failure_text(const actor_state& s) {
   return s.last_failure + " (" + human_duration_ms(s.last_failure_age_ms) + " ago)";
 }
 
+void collect(const actor_state& s, std::vector<std::vector<std::string>>& rows) {
+  rows.push_back({s.path, s.kind, s.status, std::to_string(s.restarts),
+                  human_duration_ms(s.uptime_ms), failure_text(s)});
+  for (auto& c : s.children) collect(c, rows);
+}
+
+}  // namespace
+
 std::string table(const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> width(rows[0].size(), 0);
   for (auto& r : rows)
@@ -30,14 +38,6 @@ std::string table(const std::vector<std::vector<std::string>>& rows) {
   }
   return out;
 }
-
-void collect(const actor_state& s, std::vector<std::vector<std::string>>& rows) {
-  rows.push_back({s.path, s.kind, s.status, std::to_string(s.restarts),
-                  human_duration_ms(s.uptime_ms), failure_text(s)});
-  for (auto& c : s.children) collect(c, rows);
-}
-
-}  // namespace
 
 std::string human_duration_ms(int64_t ms) {
   if (ms < 0) return "-";
@@ -82,8 +82,6 @@ std::string render_peers(const actor_state& mesh) {
   return table(rows);
 }
 
-namespace {
-
 void collect_kind(const actor_state& s, const std::string& kind,
                   std::vector<const actor_state*>& out) {
   if (s.kind == kind) out.push_back(&s);
@@ -98,8 +96,6 @@ std::string clock_time(int64_t epoch_ms) {
   std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
   return std::string(buf) + "." + std::to_string(1000 + epoch_ms % 1000).substr(1);
 }
-
-}  // namespace
 
 std::string render_vrrp(const actor_state& root) {
   std::vector<const actor_state*> instances;

@@ -1,10 +1,19 @@
 #pragma once
 // How hameshctl shows actor state to a person: a table for trees, key/value for one actor.
 #include <string>
+#include <vector>
 
 #include "runtime/actor_state.hpp"
 
 namespace hamesh::ctl {
+
+// Rows as aligned columns, the first row the header.
+std::string table(const std::vector<std::vector<std::string>>& rows);
+// Every actor of `kind` in a tree, depth-first.
+void collect_kind(const actor_state& s, const std::string& kind,
+                  std::vector<const actor_state*>& out);
+// "14:03:07.123", local time.
+std::string clock_time(int64_t epoch_ms);
 
 // "850ms", "12.3s", "5m02s", "3h04m", "2d03h"; "-" for a negative (unknown) value.
 std::string human_duration_ms(int64_t ms);
@@ -21,5 +30,10 @@ std::string render_peers(const actor_state& mesh);
 // Every VRRP instance in a tree: INSTANCE STATE PRIORITY MASTER VIPS SENT RECEIVED DROPPED
 // LAST-TRANSITION, then each one's recent transitions with timestamps.
 std::string render_vrrp(const actor_state& root);
+
+// Every IPVS service, like `ipvsadm -Ln`, with each real server's health (actors/ipvs/).
+std::string render_ipvs(const actor_state& root);
+// Every probe: PROBE CHECK TARGET STATE LAST-RESULT LATENCY LAST-TRANSITION (actors/probe/).
+std::string render_probes(const actor_state& root);
 
 }  // namespace hamesh::ctl

@@ -39,8 +39,8 @@ BOOST_AUTO_TEST_CASE(broken_configs_are_refused_with_position_and_key_path) {
       {"unknown key", "[node]\nname = \"n\"\nnmae = \"x\"\n",
        "t.toml:3:1: node.nmae: unknown key (known keys here: name)"},
       {"unknown section", "[node]\nname = \"n\"\n[vrrpp]\nx = 1\n",
-       "t.toml:3:2: vrrpp: unknown key (known keys here: demo, log, mesh, metrics, node, "
-       "supervision, tls, vrrp)"},
+       "t.toml:3:2: vrrpp: unknown key (known keys here: demo, ipvs, log, mesh, metrics, "
+       "node, probe, supervision, tls, vrrp)"},
       {"out of range", "[node]\nname = \"n\"\n[supervision]\nmax_restarts = 5000\n",
        "t.toml:4:16: supervision.max_restarts: expected an integer in 0..1000, found integer 5000"},
       {"negative", "[node]\nname = \"n\"\n[supervision]\nmax_restarts = -1\n",
@@ -143,6 +143,54 @@ BOOST_AUTO_TEST_CASE(broken_configs_are_refused_with_position_and_key_path) {
        "t.toml:7:8: vrrp.instance[0].vips: expected IPv4 addresses like \"10.0.0.100\" or "
        "\"10.0.0.100/24\", found "
        "string \"10.0.0.1/33\""},
+      {"ipvs unknown scheduler",
+       "[node]\nname = \"n\"\n[[ipvs.service]]\nname = \"web\"\nlisten = "
+       "\"10.0.0.1:80\"\nscheduler = \"fastest\"\n[[ipvs.service.real]]\naddress = "
+       "\"10.0.1.1:80\"\n",
+       "t.toml:6:13: ipvs.service[0].scheduler: expected one of \"rr\", \"wrr\", \"lc\", "
+       "\"wlc\", \"sh\", \"mh\", found string \"fastest\""},
+      {"ipvs nftables cannot do wlc",
+       "[node]\nname = \"n\"\n[[ipvs.service]]\nname = \"web\"\nlisten = "
+       "\"10.0.0.1:80\"\ndataplane = \"nftables\"\nscheduler = "
+       "\"wlc\"\n[[ipvs.service.real]]\naddress = \"10.0.1.1:80\"\n",
+       "t.toml:7:13: ipvs.service[0].scheduler: dataplane \"nftables\" supports rr, wrr and sh, "
+       "found \"wlc\""},
+      {"ipvs real by name",
+       "[node]\nname = \"n\"\n[[ipvs.service]]\nname = \"web\"\nlisten = "
+       "\"10.0.0.1:80\"\n[[ipvs.service.real]]\naddress = \"backend1:80\"\n",
+       "t.toml:7:11: ipvs.service[0].real[0].address: expected a numeric IPv4 address and port "
+       "like \"10.0.0.100:80\", found \"backend1:80\""},
+      {"ipvs real listed twice",
+       "[node]\nname = \"n\"\n[[ipvs.service]]\nname = \"web\"\nlisten = "
+       "\"10.0.0.1:80\"\n[[ipvs.service.real]]\naddress = "
+       "\"10.0.1.1:80\"\n[[ipvs.service.real]]\naddress = \"10.0.1.1:80\"\n",
+       "t.toml:9:11: ipvs.service[0].real[1].address: real server 10.0.1.1:80 is listed twice"},
+      {"ipvs no real server",
+       "[node]\nname = \"n\"\n[[ipvs.service]]\nname = \"web\"\nlisten = \"10.0.0.1:80\"\n",
+       "t.toml:3:1: ipvs.service[0].real: expected at least one [[ipvs.service.real]] (or a "
+       "sorry_server)"},
+      {"check timeout above interval",
+       "[node]\nname = \"n\"\n[[ipvs.service]]\nname = \"web\"\nlisten = "
+       "\"10.0.0.1:80\"\n[[ipvs.service.real]]\naddress = "
+       "\"10.0.1.1:80\"\n[ipvs.service.check]\nkind = \"tcp\"\ninterval = \"1s\"\ntimeout = "
+       "\"2s\"\n",
+       "t.toml:11:11: ipvs.service[0].check.timeout: expected at most the interval (1s): attempts "
+       "must not overlap, found 2s"},
+      {"check key of another kind",
+       "[node]\nname = \"n\"\n[[ipvs.service]]\nname = \"web\"\nlisten = "
+       "\"10.0.0.1:80\"\n[[ipvs.service.real]]\naddress = "
+       "\"10.0.1.1:80\"\n[ipvs.service.check]\nkind = \"tcp\"\npath = \"/health\"\n",
+       "t.toml:10:8: ipvs.service[0].check.path: applies only to http and https checks, not to "
+       "kind \"tcp\""},
+      {"check bad status",
+       "[node]\nname = \"n\"\n[[ipvs.service]]\nname = \"web\"\nlisten = "
+       "\"10.0.0.1:80\"\n[[ipvs.service.real]]\naddress = "
+       "\"10.0.1.1:80\"\n[ipvs.service.check]\nkind = \"http\"\nstatus = [\"20x\"]\n",
+       "t.toml:10:10: ipvs.service[0].check.status: expected status codes like \"200\", "
+       "\"200-299\" or \"2xx\", found string \"20x\""},
+      {"standalone probe without target",
+       "[node]\nname = \"n\"\n[[probe.check]]\nname = \"gw\"\nkind = \"tcp\"\n",
+       "t.toml:3:1: probe.check[0].target: missing required key (expected a string)"},
       {"syntax error", "[node\nname = \"n\"\n",
        "t.toml:1:6: TOML syntax: Error while parsing table header: expected ']', saw '\\n'"},
   };

@@ -1,0 +1,53 @@
+#include "actors/ipvs/forwarder_shared.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+namespace hamesh::ipvs {
+
+forwarder_counters::forwarder_counters(size_t members)
+    : size_(members), members_(std::make_unique<member[]>(members)) {}
+
+service_counters forwarder_counters::snapshot() const {
+  service_counters out;
+  auto get = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
+  for (size_t i = 0; i < size_; ++i) {
+    auto& m = members_[i];
+    out.members.push_back({get(m.active), get(m.inactive), get(m.connections), get(m.bytes_in),
+                           get(m.bytes_out), get(m.connect_errors)});
+  }
+  out.accepted = get(accepted);
+  out.no_server = get(no_server);
+  out.over_limit = get(over_limit);
+  return out;
+}
+
+pool_mailbox::pool_mailbox() : wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+
+pool_mailbox::~pool_mailbox() {
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+void pool_mailbox::post(const pool_view& pool) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pending_ = pool;
+  }
+  wake();
+}
+
+void pool_mailbox::wake() {
+  uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+}
+
+std::optional<pool_view> pool_mailbox::take() {
+  uint64_t count;
+  [[maybe_unused]] auto n = ::read(wake_fd_, &count, sizeof count);
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto out = std::move(pending_);
+  pending_.reset();
+  return out;
+}
+
+}  // namespace hamesh::ipvs

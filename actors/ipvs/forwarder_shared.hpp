@@ -1,0 +1,52 @@
+#pragma once
+// What the TCP and UDP forwarders share: counters the actor reads while the engine thread
+// writes them, and the hand-over of a new pool to the engine thread.
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "actors/ipvs/data_plane.hpp"
+
+namespace hamesh::ipvs {
+
+// Relaxed atomics: each counter is written by the engine thread only; readers want a recent
+// value, not a consistent cut.
+class forwarder_counters {
+ public:
+  explicit forwarder_counters(size_t members);
+  void add(std::atomic<uint64_t>& c, uint64_t n = 1) { c.fetch_add(n, std::memory_order_relaxed); }
+  void sub(std::atomic<uint64_t>& c, uint64_t n = 1) { c.fetch_sub(n, std::memory_order_relaxed); }
+
+  struct member {
+    std::atomic<uint64_t> active{0}, inactive{0}, connections{0}, bytes_in{0}, bytes_out{0},
+        connect_errors{0};
+  };
+  member& at(size_t i) { return members_[i]; }
+  size_t size() const { return size_; }
+  std::atomic<uint64_t> accepted{0}, no_server{0}, over_limit{0}, open{0};
+
+  service_counters snapshot() const;
+
+ private:
+  size_t size_;
+  std::unique_ptr<member[]> members_;
+};
+
+// The latest pool posted by the actor, picked up by the engine thread when woken.
+class pool_mailbox {
+ public:
+  pool_mailbox();
+  ~pool_mailbox();
+  int wake_fd() const { return wake_fd_; }
+  void post(const pool_view& pool);
+  std::optional<pool_view> take();  // drains the wake-up too
+  void wake();                      // wakes the engine without a pool (to stop it)
+
+ private:
+  std::mutex mutex_;
+  std::optional<pool_view> pending_;
+  int wake_fd_;
+};
+
+}  // namespace hamesh::ipvs

@@ -1,0 +1,94 @@
+#include "actors/probe/check_settings.hpp"
+
+#include <openssl/evp.h>
+
+namespace hamesh::probe {
+namespace {
+
+// Strings go in quoted with \ and " escaped, so no two different settings can give the same
+// fingerprint by moving characters between neighbouring fields.
+void add(std::string& out, const char* name, std::string_view value) {
+  out += name;
+  out += "=\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += "\";";
+}
+
+void add(std::string& out, const char* name, long long value) {
+  out += name;
+  out += '=';
+  out += std::to_string(value);
+  out += ';';
+}
+
+// The password takes part as a SHA-256 digest: a change is still seen, and a fingerprint
+// that ends up in a log line or a diff does not give the password away.
+std::string sha256_hex(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr) != 1)
+    return "digest-unavailable:" + std::to_string(text.size());
+  static const char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < size; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 0x0f];
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* to_string(check_kind kind) {
+  switch (kind) {
+    case check_kind::icmp:
+      return "icmp";
+    case check_kind::tcp:
+      return "tcp";
+    case check_kind::http:
+      return "http";
+    case check_kind::https:
+      return "https";
+    case check_kind::smtp:
+      return "smtp";
+    case check_kind::imap:
+      return "imap";
+    case check_kind::pop3:
+      return "pop3";
+    case check_kind::script:
+      return "script";
+  }
+  return "?";
+}
+
+std::string check_settings::fingerprint() const {
+  std::string out;
+  add(out, "kind", to_string(kind));
+  add(out, "host", host);
+  add(out, "port", port);
+  add(out, "interval_ns", static_cast<long long>(interval.count()));
+  add(out, "timeout_ns", static_cast<long long>(timeout.count()));
+  add(out, "rise", rise);
+  add(out, "fall", fall);
+  add(out, "path", path);
+  add(out, "host_header", host_header);
+  std::string ranges;
+  for (const auto& [low, high] : status)
+    ranges += std::to_string(low) + "-" + std::to_string(high) + ",";
+  add(out, "status", ranges);
+  add(out, "digest", digest);
+  add(out, "tls_verify", tls_verify ? 1 : 0);
+  add(out, "ca_file", ca_file.string());
+  add(out, "sni", sni);
+  add(out, "helo_name", helo_name);
+  add(out, "user", user);
+  add(out, "password_sha256", password.empty() ? std::string{} : sha256_hex(password));
+  add(out, "command_size", static_cast<long long>(command.size()));
+  for (const auto& arg : command) add(out, "arg", arg);
+  return out;
+}
+
+}  // namespace hamesh::probe
