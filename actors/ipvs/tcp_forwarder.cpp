@@ -79,7 +79,9 @@ struct endpoint_tag {
 // One direction of a connection: bytes go src -> pipe -> dst.
 struct direction {
   pipe_pool::pipe_fds pipe{-1, -1};
-  size_t pending = 0;  // in the pipe, not yet written to dst
+  size_t pending = 0;       // in the pipe, not yet written to dst
+  bool readable = false;    // src may hold unread bytes (epoll said so, and we have not drained it)
+  bool src_hangup = false;  // src signalled FIN or an error: read on until it says which
   bool src_eof = false;
   bool shut = false;  // dst got our FIN
 };
@@ -176,10 +178,7 @@ class tcp_forwarder::engine {
         } else if (tag == &listen_tag_) {
           accept_all(now);
         } else if (!tag->conn->dead) {
-          if (tag->backend && tag->conn->connecting)
-            on_connected(*tag->conn, now);
-          else if (!tag->conn->connecting)
-            pump(*tag->conn, now);
+          on_event(*tag->conn, tag->backend, events[i].events, now);
         }
       }
       for (auto it : graveyard_) conns_.erase(it);
@@ -266,12 +265,23 @@ class tcp_forwarder::engine {
     end(c, true);
   }
 
-  void on_connected(connection& c, steady::time_point now) {
-    int err = 0;
-    socklen_t len = sizeof err;
-    ::getsockopt(c.backend, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err == EINPROGRESS || err == EALREADY) return;
-    if (err != 0) return connect_failed(c, now);
+  // Edge-triggered: an event says which side may now be read or written. Syscalls are the
+  // cost of a short connection, so a side is read only when epoll said so, and only until a
+  // short read shows it drained (the next arrival raises a new edge).
+  void on_event(connection& c, bool backend, uint32_t events, steady::time_point now) {
+    if (c.connecting) {
+      if (!backend) return;  // the client's bytes wait in its socket until the real answers
+      if (events & (EPOLLERR | EPOLLHUP)) return connect_failed(c, now);
+      if (!(events & EPOLLOUT)) return;
+      return on_connected(c, events, now);
+    }
+    auto& from = backend ? c.down : c.up;
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) from.readable = true;
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) from.src_hangup = true;
+    pump(c, now);
+  }
+
+  void on_connected(connection& c, uint32_t events, steady::time_point now) {
     auto& counters = counters_->at(c.member);
     c.connecting = false;
     c.counted_active = true;
@@ -280,6 +290,9 @@ class tcp_forwarder::engine {
     counters_->add(counters.active);
     if (!pipes_.get(c.up.pipe) || !pipes_.get(c.down.pipe)) return end(c, true);
     c.last_activity = now;
+    c.up.readable = true;                       // whatever the client sent while we were connecting
+    c.down.readable = (events & EPOLLIN) != 0;  // a server that speaks first (SMTP, IMAP)
+    if (events & EPOLLRDHUP) c.down.src_hangup = true;
     pump(c, now);
   }
 
@@ -298,13 +311,12 @@ class tcp_forwarder::engine {
       if (d.pending > 0) {
         auto n = ::splice(d.pipe[0], nullptr, dst, nullptr, d.pending,
                           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-        if (n > 0) {
-          d.pending -= size_t(n);
-          counters_->add(bytes, uint64_t(n));
-          moved = true;
-          continue;
-        }
-        return errno == EAGAIN ? move_result::ok : move_result::failed;
+        if (n < 0) return errno == EAGAIN ? move_result::ok : move_result::failed;
+        d.pending -= size_t(n);
+        counters_->add(bytes, uint64_t(n));
+        moved = true;
+        if (d.pending > 0) return move_result::ok;  // dst is full: its EPOLLOUT resumes us
+        continue;
       }
       if (d.src_eof) {
         if (!d.shut) {
@@ -313,14 +325,18 @@ class tcp_forwarder::engine {
         }
         return move_result::ok;
       }
+      if (!d.readable) return move_result::ok;
       auto n = ::splice(src, nullptr, d.pipe[1], nullptr, splice_chunk,
                         SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
       if (n > 0) {
         d.pending = size_t(n);
         moved = true;
+        // A short read drained the socket, unless a FIN is also waiting to be read.
+        if (size_t(n) < splice_chunk && !d.src_hangup) d.readable = false;
       } else if (n == 0) {
         d.src_eof = true;
       } else {
+        d.readable = false;
         return errno == EAGAIN ? move_result::ok : move_result::failed;
       }
     }

@@ -23,6 +23,14 @@ def wait_for(what, probe, timeout=10.0, interval=0.05):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}; last seen: {last!r}")
 
 
+def free_port():
+    """A TCP port nothing listens on now (the kernel's pick for an ephemeral bind)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def find(tree, path):
     if tree["path"] == path:
         return tree
