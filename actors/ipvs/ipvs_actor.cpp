@@ -120,7 +120,7 @@ nlohmann::json fields(const ipvs_state& st) {
     j["weight"] = r.weight;
     j["effective_weight"] = view.members[i].entry.weight;
     j["in_pool"] = view.members[i].entry.available;
-    j["health"] = to_string(st.table->health(i));
+    j["health"] = st.cfg.check ? to_string(st.table->health(i)) : "unchecked";
     j["drained"] = st.table->drained(i);
     reals.push_back(j);
     nlohmann::json labels = {{"real", r.endpoint()}};

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -29,6 +30,9 @@ using steady = std::chrono::steady_clock;
 constexpr int max_connect_attempts = 3;
 constexpr size_t splice_chunk = 1 << 16;  // a default pipe holds 64 KiB
 constexpr auto sweep_every = std::chrono::milliseconds(100);
+// A connection one side has half-closed gets this long without traffic, whatever the idle
+// timeout (LVS's FIN_WAIT timeout is 2 minutes; haproxy's client-fin/server-fin idea).
+constexpr auto half_closed_timeout = std::chrono::minutes(2);
 
 // Empty pipes kept for the next connection: two pipe2() and two close() per connection
 // would cost more than the splices of a short one.
@@ -398,7 +402,10 @@ class tcp_forwarder::engine {
       if (c.dead) continue;
       if (c.connecting && c.backend >= 0 && now >= c.connect_deadline)
         connect_failed(c, now);
-      else if (!c.connecting && now - c.last_activity >= cfg_.idle_timeout)
+      else if (!c.connecting &&
+               now - c.last_activity >=
+                   (c.closing ? std::min<steady::duration>(cfg_.idle_timeout, half_closed_timeout)
+                              : cfg_.idle_timeout))
         end(c, true);
     }
     for (auto it : graveyard_) conns_.erase(it);
