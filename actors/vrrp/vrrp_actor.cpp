@@ -312,8 +312,18 @@ void poll_tracked(self_ptr self) {
       continue;
     }
     self->request(caf::actor_cast<caf::actor>(node), st.cfg.track_interval, state_atom_v, path)
-        .then([=](const actor_state& s) { record(s.status == "running", s.status); },
-              [=](caf::error& err) { record(false, describe(err)); });
+        .then(
+            [=](const actor_state& s) {
+              // A probe runs while its check fails: its verdict is what counts.
+              auto f = nlohmann::json::parse(s.fields_json, nullptr, false);
+              if (s.status == "running" && f.is_object() && f.value("healthy", true) == false)
+                return record(false, "failing its check (" +
+                                         f.value("last", nlohmann::json::object())
+                                             .value("detail", std::string("no result")) +
+                                         ")");
+              record(s.status == "running", s.status);
+            },
+            [=](caf::error& err) { record(false, describe(err)); });
   }
   self->delayed_send(self, st.cfg.track_interval, vrrp_track_atom_v);
 }

@@ -18,8 +18,9 @@ struct virtual_address {
   uint8_t prefix = 32;
 };
 
-// A tracked actor (by path on this node): while it is not running, the instance's priority
-// moves by `weight`; weight 0 means FAULT instead (keepalived's convention).
+// A tracked actor (by path on this node): while it is not running, or is a probe whose
+// verdict is down ("lb/probe/gw"), the instance's priority moves by `weight`; weight 0 means
+// FAULT instead (keepalived's convention).
 struct tracked_actor {
   std::string path;
   int weight = 0;

@@ -156,6 +156,32 @@ def main():
             open(notify_log).read() if os.path.exists(notify_log) else ""))
         print("notify hook saw: " + " | ".join(notes.strip().splitlines()))
 
+        # Tracking a probe: a's health check of its local service (127.0.0.1:7100 in a's
+        # namespace) fails -> a at 90 -> b master; the service returns -> a takes it back.
+        probe_text = ('[[probe.check]]\nname = "app"\nkind = "tcp"\ntarget = "127.0.0.1:7100"\n'
+                      'interval = "100ms"\ntimeout = "50ms"\nrise = 2\nfall = 2\n')
+        app_code = ("import socket\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+                    "s.bind(('127.0.0.1',7100));s.listen(16);s.settimeout(300)\n"
+                    "while True:\n c,_=s.accept();c.close()\n")
+        app = subprocess.Popen(topo.exec_prefix("a") + [sys.executable, "-c", app_code])
+        responders.append(app)
+        config = node_config("a", 150).replace(
+            'vips = ["10.77.0.100/24"]\n',
+            'vips = ["10.77.0.100/24"]\ntrack = [{ path = "lb/probe/app", weight = -60 }]\n'
+            'track_interval = "100ms"\n') + probe_text
+        assert nodes["a"].stop() == 0
+        nodes["a"].restart_with(config)
+        wait_for("a master, tracking its probe", lambda: holders() == "a" and nodes["a"].vrrp().get("priority") == 150)
+        app.kill()
+        app.wait()
+        wait_for("b preempts a whose probe failed", lambda: holders() == "b" and nodes["a"].vrrp().get("priority") == 90)
+        app = subprocess.Popen(topo.exec_prefix("a") + [sys.executable, "-c", app_code])
+        responders.append(app)
+        wait_for("a's probe up again, a preempts", lambda: holders() == "a" and nodes["a"].vrrp().get("priority") == 150)
+        print("tracking a probe: lb/probe/app down -> a at 90 lost the VIP; up -> a at 150 took it back")
+        assert nodes["a"].stop() == 0
+        nodes["a"].restart_with(node_config("a", 150, degradable=True))
+        wait_for("a master again", lambda: holders() == "a")
         rc, out = nodes["a"].ctl("kill", "demo/ticker/fragile")
         assert rc == 0, out
         wait_for("a degraded and FAULT, b master", lambda: nodes["a"].vrrp().get("state") == "FAULT" and holders() == "b")
