@@ -104,11 +104,12 @@ std::string nft_ruleset(const std::string& table, const service_settings& servic
            " dport " + std::to_string(service.port) + " counter dnat ip to " + selector +
            " map { " + map + " }\n";
   }
-  // prerouting: clients elsewhere; output: clients on this host.
+  // prerouting: clients elsewhere; output: clients on this host. Priority -100 is what
+  // nft calls dstnat (the name is refused on the output hook by nftables 1.0.6).
   std::string out = nft_delete(table) + "table ip " + table + " {\n";
   for (auto [chain, hook] : {std::pair{"incoming", "prerouting"}, std::pair{"local", "output"}})
     out += std::string("  chain ") + chain + " {\n    type nat hook " + hook +
-           " priority dstnat; policy accept;\n" + rule + "  }\n";
+           " priority -100; policy accept;\n" + rule + "  }\n";
   return out + "}\n";
 }
 
