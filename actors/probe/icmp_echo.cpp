@@ -10,6 +10,7 @@
 
 #include "actors/probe/deadline_socket.hpp"
 #include "runtime/duration.hpp"
+#include "runtime/internet_checksum.hpp"
 
 namespace hamesh::probe {
 namespace {
@@ -17,16 +18,8 @@ namespace {
 constexpr uint8_t echo_reply_type = 0;
 constexpr uint8_t echo_request_type = 8;
 
-// RFC 1071 one's complement sum. (vrrp_packet has the same function; both should move to
-// runtime/ when a third user appears.)
 uint16_t ones_complement_sum(std::string_view bytes) {
-  uint32_t sum = 0;
-  size_t i = 0;
-  for (; i + 1 < bytes.size(); i += 2)
-    sum += uint32_t(uint8_t(bytes[i])) << 8 | uint8_t(bytes[i + 1]);
-  if (i < bytes.size()) sum += uint32_t(uint8_t(bytes[i])) << 8;
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<uint16_t>(~sum & 0xffff);
+  return internet_checksum(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
 }
 
 uint16_t read16(std::string_view b, size_t at) {

@@ -62,15 +62,6 @@ std::string to_string(reject_reason r) {
   return "?";
 }
 
-uint16_t internet_checksum(const uint8_t* data, size_t size, uint32_t initial) {
-  uint64_t sum = initial;
-  size_t i = 0;
-  for (; i + 1 < size; i += 2) sum += uint32_t(data[i]) << 8 | data[i + 1];
-  if (i < size) sum += uint32_t(data[i]) << 8;  // odd length: pad with a zero byte
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<uint16_t>(~sum & 0xffff);
-}
-
 decode_result decode_ipv4(const uint8_t* packet, size_t size) {
   if (size < 20) return reject(reject_reason::truncated);
   if ((packet[0] >> 4) != 4) return reject(reject_reason::bad_ip_header);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/internet_checksum.hpp"
 #include "runtime/ipv4_text.hpp"
 
 namespace hamesh::vrrp {
@@ -52,8 +53,5 @@ decode_result decode_ipv4(const uint8_t* packet, size_t size);
 // The VRRPv3 message (the IP payload) for `a`, checksummed with the pseudo-header of
 // `a.source` -> `a.destination`. The kernel adds the IP header (TTL 255 set on the socket).
 std::vector<uint8_t> encode_v3(const advert& a);
-
-// RFC 1071 one's complement sum, folded; `initial` carries a pseudo-header's partial sum.
-uint16_t internet_checksum(const uint8_t* data, size_t size, uint32_t initial = 0);
 
 }  // namespace hamesh::vrrp
