@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 
 #include "actors/ipvs/data_plane.hpp"
 
@@ -47,6 +48,47 @@ class pool_mailbox {
   std::mutex mutex_;
   std::optional<pool_view> pending_;
   int wake_fd_;
+};
+
+// Opens the service's socket (SOCK_STREAM: listening too) on address:port with IP_FREEBIND:
+// the virtual address arrives with VRRP mastership, so bind before it is ours. -1 and
+// `error` when it cannot.
+int open_listener(int type, uint32_t address, uint16_t port, std::string& error);
+
+// An engine thread of a user-space forwarder: what the actor-facing plane needs of it.
+class forwarder_engine {
+ public:
+  virtual ~forwarder_engine() = default;
+  // Binds, then runs on a thread of its own; "" or why it cannot.
+  virtual std::string start(const pool_view& pool) = 0;
+
+  void post(const pool_view& pool) { mailbox_.post(pool); }
+  service_counters snapshot() const { return counters_->snapshot(); }
+  uint64_t open() const { return counters_->open.load(std::memory_order_relaxed); }
+  void stop_accepting() {
+    accepting_.store(false);
+    mailbox_.wake();
+  }
+
+ protected:
+  std::unique_ptr<forwarder_counters> counters_;
+  pool_mailbox mailbox_;
+  std::atomic<bool> accepting_{true};
+};
+
+// The data plane over a forwarder engine (TCP or UDP): the engine forwards, this answers.
+class forwarder_plane : public data_plane {
+ public:
+  explicit forwarder_plane(std::unique_ptr<forwarder_engine> engine) : engine_(std::move(engine)) {}
+  std::string start(const pool_view& pool) override { return engine_->start(pool); }
+  void apply(const pool_view& pool) override { engine_->post(pool); }
+  service_counters counters() const override { return engine_->snapshot(); }
+  void stop_accepting() override { engine_->stop_accepting(); }
+  uint64_t open_connections() const override { return engine_->open(); }
+  const char* forward_method() const override { return "Local"; }
+
+ private:
+  std::unique_ptr<forwarder_engine> engine_;
 };
 
 }  // namespace hamesh::ipvs

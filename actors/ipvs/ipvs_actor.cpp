@@ -41,9 +41,8 @@ std::unique_ptr<data_plane> make_plane(const service_settings& s) {
     case dataplane_kind::userspace:
       break;
   }
-  if (s.protocol == transport::udp)
-    return std::make_unique<udp_forwarder>(forwarder_settings::of(s));
-  return std::make_unique<tcp_forwarder>(forwarder_settings::of(s));
+  if (s.protocol == transport::udp) return make_udp_forwarder(forwarder_settings::of(s));
+  return make_tcp_forwarder(forwarder_settings::of(s));
 }
 
 // Pushes the pool to the data plane and says what changed for the service as a whole.

@@ -111,14 +111,12 @@ struct connection {
 
 enum class move_result { ok, failed };
 
-}  // namespace
-
-class tcp_forwarder::engine {
+class tcp_engine : public forwarder_engine {
  public:
-  explicit engine(const forwarder_settings& cfg)
+  explicit tcp_engine(const forwarder_settings& cfg)
       : cfg_(cfg), picker_(cfg.scheduler, cfg.persistence) {}
 
-  ~engine() {
+  ~tcp_engine() override {
     stop_.store(true);
     mailbox_.wake();
     if (thread_.joinable()) thread_.join();
@@ -127,38 +125,20 @@ class tcp_forwarder::engine {
     if (epfd_ >= 0) ::close(epfd_);
   }
 
-  std::string start(const pool_view& pool) {
+  std::string start(const pool_view& pool) override {
     counters_ = std::make_unique<forwarder_counters>(pool.members.size());
     pool_ = pool;
     picker_.set_pool(pool);
+    std::string error;
+    listen_fd_ = open_listener(SOCK_STREAM, cfg_.address, cfg_.port, error);
+    if (listen_fd_ < 0) return error;
     auto fail = [](const std::string& what) { return what + ": " + std::strerror(errno); };
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (listen_fd_ < 0) return fail("socket");
-    int one = 1;
-    ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    // The virtual address arrives with VRRP mastership; listen before it is ours.
-    ::setsockopt(listen_fd_, IPPROTO_IP, IP_FREEBIND, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(cfg_.address);
-    addr.sin_port = htons(cfg_.port);
-    auto where = format_ipv4(cfg_.address) + ":" + std::to_string(cfg_.port);
-    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-      return fail("bind " + where);
-    if (::listen(listen_fd_, 4096) < 0) return fail("listen " + where);
     epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
     if (epfd_ < 0) return fail("epoll_create1");
     watch(listen_fd_, EPOLLIN, &listen_tag_);
     watch(mailbox_.wake_fd(), EPOLLIN, &wake_tag_);
     thread_ = std::thread([this] { run(); });
     return "";
-  }
-
-  forwarder_counters& counters() const { return *counters_; }
-  pool_mailbox& mailbox() { return mailbox_; }
-  void stop_accepting() {
-    accepting_.store(false);
-    mailbox_.wake();
   }
 
  private:
@@ -414,15 +394,12 @@ class tcp_forwarder::engine {
   }
 
   forwarder_settings cfg_;
-  std::unique_ptr<forwarder_counters> counters_;
-  pool_mailbox mailbox_;
   member_picker picker_;
   pool_view pool_;
   int epfd_ = -1;
   int listen_fd_ = -1;
   bool paused_ = false;
   std::atomic<bool> stop_{false};
-  std::atomic<bool> accepting_{true};
   std::thread thread_;
   std::list<connection> conns_;
   std::vector<std::list<connection>::iterator> graveyard_;
@@ -431,29 +408,10 @@ class tcp_forwarder::engine {
   endpoint_tag wake_tag_{nullptr, false};
 };
 
-tcp_forwarder::tcp_forwarder(const forwarder_settings& settings)
-    : engine_(std::make_unique<engine>(settings)) {}
+}  // namespace
 
-tcp_forwarder::~tcp_forwarder() = default;
-
-std::string tcp_forwarder::start(const pool_view& pool) {
-  return engine_->start(pool);
-}
-
-void tcp_forwarder::apply(const pool_view& pool) {
-  engine_->mailbox().post(pool);
-}
-
-service_counters tcp_forwarder::counters() const {
-  return engine_->counters().snapshot();
-}
-
-void tcp_forwarder::stop_accepting() {
-  engine_->stop_accepting();
-}
-
-uint64_t tcp_forwarder::open_connections() const {
-  return engine_->counters().open.load(std::memory_order_relaxed);
+std::unique_ptr<data_plane> make_tcp_forwarder(const forwarder_settings& settings) {
+  return std::make_unique<forwarder_plane>(std::make_unique<tcp_engine>(settings));
 }
 
 }  // namespace hamesh::ipvs

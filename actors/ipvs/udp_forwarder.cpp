@@ -35,14 +35,12 @@ uint64_t key_of(const sockaddr_in& a) {
   return uint64_t(ntohl(a.sin_addr.s_addr)) << 16 | ntohs(a.sin_port);
 }
 
-}  // namespace
-
-class udp_forwarder::engine {
+class udp_engine : public forwarder_engine {
  public:
-  explicit engine(const forwarder_settings& cfg)
+  explicit udp_engine(const forwarder_settings& cfg)
       : cfg_(cfg), picker_(cfg.scheduler, cfg.persistence) {}
 
-  ~engine() {
+  ~udp_engine() override {
     stop_.store(true);
     mailbox_.wake();
     if (thread_.joinable()) thread_.join();
@@ -51,35 +49,20 @@ class udp_forwarder::engine {
     if (epfd_ >= 0) ::close(epfd_);
   }
 
-  std::string start(const pool_view& pool) {
+  std::string start(const pool_view& pool) override {
     counters_ = std::make_unique<forwarder_counters>(pool.members.size());
     pool_ = pool;
     picker_.set_pool(pool);
+    std::string error;
+    listen_fd_ = open_listener(SOCK_DGRAM, cfg_.address, cfg_.port, error);
+    if (listen_fd_ < 0) return error;
     auto fail = [](const std::string& what) { return what + ": " + std::strerror(errno); };
-    listen_fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (listen_fd_ < 0) return fail("socket");
-    int one = 1;
-    ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    ::setsockopt(listen_fd_, IPPROTO_IP, IP_FREEBIND, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(cfg_.address);
-    addr.sin_port = htons(cfg_.port);
-    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-      return fail("bind " + format_ipv4(cfg_.address) + ":" + std::to_string(cfg_.port));
     epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
     if (epfd_ < 0) return fail("epoll_create1");
     watch(listen_fd_, &listen_marker_);
     watch(mailbox_.wake_fd(), &wake_marker_);
     thread_ = std::thread([this] { run(); });
     return "";
-  }
-
-  forwarder_counters& counters() const { return *counters_; }
-  pool_mailbox& mailbox() { return mailbox_; }
-  void stop_accepting() {
-    accepting_.store(false);
-    mailbox_.wake();
   }
 
  private:
@@ -203,14 +186,11 @@ class udp_forwarder::engine {
   }
 
   forwarder_settings cfg_;
-  std::unique_ptr<forwarder_counters> counters_;
-  pool_mailbox mailbox_;
   member_picker picker_;
   pool_view pool_;
   int epfd_ = -1;
   int listen_fd_ = -1;
   std::atomic<bool> stop_{false};
-  std::atomic<bool> accepting_{true};
   std::thread thread_;
   std::map<uint64_t, session> sessions_;  // node-based: epoll keeps pointers to sessions
   std::array<char, 65536> buffer_;
@@ -218,29 +198,10 @@ class udp_forwarder::engine {
   char wake_marker_ = 0;
 };
 
-udp_forwarder::udp_forwarder(const forwarder_settings& settings)
-    : engine_(std::make_unique<engine>(settings)) {}
+}  // namespace
 
-udp_forwarder::~udp_forwarder() = default;
-
-std::string udp_forwarder::start(const pool_view& pool) {
-  return engine_->start(pool);
-}
-
-void udp_forwarder::apply(const pool_view& pool) {
-  engine_->mailbox().post(pool);
-}
-
-service_counters udp_forwarder::counters() const {
-  return engine_->counters().snapshot();
-}
-
-void udp_forwarder::stop_accepting() {
-  engine_->stop_accepting();
-}
-
-uint64_t udp_forwarder::open_connections() const {
-  return engine_->counters().open.load(std::memory_order_relaxed);
+std::unique_ptr<data_plane> make_udp_forwarder(const forwarder_settings& settings) {
+  return std::make_unique<forwarder_plane>(std::make_unique<udp_engine>(settings));
 }
 
 }  // namespace hamesh::ipvs

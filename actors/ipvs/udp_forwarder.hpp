@@ -10,22 +10,6 @@
 
 namespace hamesh::ipvs {
 
-class udp_forwarder : public data_plane {
- public:
-  explicit udp_forwarder(const forwarder_settings& settings);
-  ~udp_forwarder() override;
-
-  std::string start(const pool_view& pool) override;
-  void apply(const pool_view& pool) override;
-  service_counters counters() const override;
-  void stop_accepting() override;
-  uint64_t open_connections() const override;
-  const char* forward_method() const override { return "Local"; }
-
-  class engine;
-
- private:
-  std::unique_ptr<engine> engine_;
-};
+std::unique_ptr<data_plane> make_udp_forwarder(const forwarder_settings& settings);
 
 }  // namespace hamesh::ipvs

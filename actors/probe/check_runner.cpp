@@ -10,24 +10,6 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-// A port of 0 means the protocol's well-known one (IANA), as keepalived's checkers do.
-uint16_t default_port(check_kind kind) {
-  switch (kind) {
-    case check_kind::http:
-      return 80;
-    case check_kind::https:
-      return 443;
-    case check_kind::smtp:
-      return 25;
-    case check_kind::imap:
-      return 143;
-    case check_kind::pop3:
-      return 110;
-    default:
-      return 0;
-  }
-}
-
 check_result run_tcp_check(const check_attempt& attempt) {
   deadline_socket socket;
   auto r = socket.connect(attempt.target, attempt.deadline);
@@ -51,7 +33,7 @@ check_result dispatch(const check_settings& check, clock::time_point deadline,
   check_attempt attempt{check, {}, deadline, budget};
   attempt.target.sin_family = AF_INET;
   attempt.target.sin_addr = found.address;
-  attempt.target.sin_port = htons(check.port != 0 ? check.port : default_port(check.kind));
+  attempt.target.sin_port = htons(check.port != 0 ? check.port : well_known_port(check.kind));
   if (attempt.target.sin_port == 0) return failed_check("no port to check");
   switch (check.kind) {
     case check_kind::tcp:

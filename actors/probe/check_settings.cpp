@@ -1,5 +1,7 @@
 #include "actors/probe/check_settings.hpp"
 
+#include "actors/probe/hex_digest.hpp"
+
 #include <openssl/evp.h>
 
 namespace hamesh::probe {
@@ -22,22 +24,6 @@ void add(std::string& out, const char* name, long long value) {
   out += '=';
   out += std::to_string(value);
   out += ';';
-}
-
-// The password takes part as a SHA-256 digest: a change is still seen, and a fingerprint
-// that ends up in a log line or a diff does not give the password away.
-std::string sha256_hex(const std::string& text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr) != 1)
-    return "digest-unavailable:" + std::to_string(text.size());
-  static const char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < size; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0x0f];
-  }
-  return out;
 }
 
 }  // namespace
@@ -85,10 +71,28 @@ std::string check_settings::fingerprint() const {
   add(out, "sni", sni);
   add(out, "helo_name", helo_name);
   add(out, "user", user);
-  add(out, "password_sha256", password.empty() ? std::string{} : sha256_hex(password));
+  add(out, "password_sha256",
+      password.empty() ? std::string{} : hex_digest(EVP_sha256(), password));
   add(out, "command_size", static_cast<long long>(command.size()));
   for (const auto& arg : command) add(out, "arg", arg);
   return out;
+}
+
+uint16_t well_known_port(check_kind kind) {
+  switch (kind) {
+    case check_kind::http:
+      return 80;
+    case check_kind::https:
+      return 443;
+    case check_kind::smtp:
+      return 25;
+    case check_kind::imap:
+      return 143;
+    case check_kind::pop3:
+      return 110;
+    default:
+      return 0;
+  }
 }
 
 }  // namespace hamesh::probe

@@ -15,6 +15,10 @@ enum class check_kind { icmp, tcp, http, https, smtp, imap, pop3, script };
 
 const char* to_string(check_kind kind);
 
+// The protocol's well-known port (IANA), used where a check names none; 0 for icmp, tcp and
+// script, which have none.
+uint16_t well_known_port(check_kind kind);
+
 struct check_settings {
   check_kind kind = check_kind::tcp;
   std::string host;   // numeric IPv4 address or a name resolved at each check
@@ -31,9 +35,9 @@ struct check_settings {
   // Accepted status codes as inclusive ranges; default 200..399 (haproxy's httpchk).
   std::vector<std::pair<int, int>> status = {{200, 399}};
   std::string digest;  // lowercase hex MD5 of the body (keepalived's HTTP_GET digest); empty: none
-  bool tls_verify = false;         // https: verify the chain and the name
-  std::filesystem::path ca_file;   // https: trust anchors when verifying; empty: system store
-  std::string sni;                 // https: server name; empty: host_header, then host
+  bool tls_verify = false;        // https: verify the chain and the name
+  std::filesystem::path ca_file;  // https: trust anchors when verifying; empty: system store
+  std::string sni;                // https: server name; empty: host_header, then host
 
   // smtp
   std::string helo_name = "hamesh";

@@ -3,24 +3,12 @@
 #include <openssl/evp.h>
 
 #include "actors/probe/check_attempt.hpp"
+#include "actors/probe/hex_digest.hpp"
 #include "actors/probe/http_response.hpp"
 #include "actors/probe/tls_stream.hpp"
 
 namespace hamesh::probe {
 namespace {
-
-std::string md5_hex(const std::string& bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_md5(), nullptr) != 1) return {};
-  static const char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < size; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0x0f];
-  }
-  return out;
-}
 
 std::string lowercase(std::string text) {
   for (char& c : text)
@@ -94,7 +82,7 @@ check_result exchange(const check_attempt& attempt, Stream& stream) {
   if (!accepted(parser.status_code(), check.status))
     return failed_check("HTTP " + status + " (expected " + format_ranges(check.status) + ")");
   if (!check.digest.empty()) {
-    std::string actual = md5_hex(parser.body());
+    std::string actual = hex_digest(EVP_md5(), parser.body());
     if (actual != lowercase(check.digest))
       return failed_check("digest mismatch: HTTP " + status + " body MD5 is " + actual);
   }

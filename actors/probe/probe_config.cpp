@@ -19,24 +19,6 @@ check_kind kind_named(const std::string& name) {
   return check_kind::tcp;
 }
 
-// The well-known port of a protocol, when the target does not say (IANA).
-uint16_t default_port(check_kind kind) {
-  switch (kind) {
-    case check_kind::http:
-      return 80;
-    case check_kind::https:
-      return 443;
-    case check_kind::smtp:
-      return 25;
-    case check_kind::imap:
-      return 143;
-    case check_kind::pop3:
-      return 110;
-    default:
-      return 0;
-  }
-}
-
 // "200", "200-299" or "2xx".
 bool parse_status_range(const std::string& text, std::pair<int, int>& out) {
   auto digits = [](const std::string& s) {
@@ -70,9 +52,9 @@ check_settings parse_check(config::table_reader& t, const std::string& target_ho
       if (ep) {
         c.host = ep->first;
         c.port = ep->second;
-      } else if (c.kind == check_kind::icmp || default_port(c.kind) != 0) {
+      } else if (c.kind == check_kind::icmp || well_known_port(c.kind) != 0) {
         c.host = *v;  // a bare host: the protocol's port (or none, for ICMP)
-        c.port = default_port(c.kind);
+        c.port = well_known_port(c.kind);
       } else {
         t.error("target", "expected \"HOST:PORT\", found string \"" + *v + "\"");
       }
