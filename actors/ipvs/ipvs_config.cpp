@@ -34,51 +34,6 @@ std::string default_real_name(uint32_t address, uint16_t port) {
 
 }  // namespace
 
-const char* to_string(transport t) {
-  return t == transport::tcp ? "tcp" : "udp";
-}
-
-const char* to_string(dataplane_kind d) {
-  switch (d) {
-    case dataplane_kind::userspace:
-      return "userspace";
-    case dataplane_kind::nftables:
-      return "nftables";
-    case dataplane_kind::kernel:
-      return "kernel";
-  }
-  return "?";
-}
-
-std::string real_settings::endpoint() const {
-  return format_ipv4(address) + ":" + std::to_string(port);
-}
-
-std::string service_settings::endpoint() const {
-  return format_ipv4(address) + ":" + std::to_string(port);
-}
-
-probe::check_settings service_settings::check_for(const real_settings& real) const {
-  auto c = *check;
-  c.host = format_ipv4(real.address);
-  if (c.port == 0) c.port = real.port;
-  return c;
-}
-
-std::string service_settings::fingerprint() const {
-  std::string out =
-      "listen=" + endpoint() + ";proto=" + to_string(protocol) + ";sched=" + to_string(scheduler) +
-      ";persist=" + format_duration(persistence) + ";quorum=" + std::to_string(quorum) +
-      ";sorry=" + (sorry_server ? sorry_server->endpoint() : "") +
-      ";inhibit=" + (inhibit_on_failure ? "1" : "0") + ";dataplane=" + to_string(dataplane) +
-      ";connect_timeout=" + format_duration(connect_timeout) +
-      ";idle=" + format_duration(idle_timeout) + ";max=" + std::to_string(max_connections) +
-      ";reals=";
-  for (auto& r : reals) out += r.name + "=" + r.endpoint() + "*" + std::to_string(r.weight) + ",";
-  // The check belongs to the probes: a changed check restarts them, not the service.
-  return out;
-}
-
 std::vector<service_settings> parse_services(config::table_reader& ipvs) {
   std::vector<service_settings> out;
   std::set<std::string> names;
