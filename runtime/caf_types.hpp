@@ -56,6 +56,7 @@ CAF_ADD_ATOM(hamesh, hamesh, probe_tick_atom, "prbtick")
 // back into) rotation; existing connections finish
 CAF_ADD_ATOM(hamesh, hamesh, ipvs_drain_atom, "ipvsdrn")
 CAF_ADD_ATOM(hamesh, hamesh, ipvs_retry_atom, "ipvsrty")
+CAF_ADD_ATOM(hamesh, hamesh, ipvs_drain_tick_atom, "ipvsdtk")
 CAF_ADD_ATOM(hamesh, hamesh, stop_timeout_atom, "stoptmo")
 CAF_ADD_ATOM(hamesh, hamesh, ticker_tick_atom, "ttick")
 CAF_ADD_ATOM(hamesh, hamesh, mesh_tick_atom, "mtick")

@@ -27,6 +27,8 @@ struct ipvs_state {
   std::map<std::string, size_t> probe_paths;            // probe path -> real index
   std::map<caf::actor_addr, std::string> probe_actors;  // subscribed probes, by address
   bool in_quorum = true;
+  caf::error stop_reason;  // set while draining before a graceful stop
+  std::chrono::steady_clock::time_point drain_deadline;
   std::shared_ptr<spdlog::logger> log;
 };
 
@@ -201,13 +203,32 @@ caf::behavior ipvs_service(self_ptr self, std::string path, service_settings cfg
     self->delayed_send(self, resubscribe_after, ipvs_retry_atom_v, p);
   });
   self->set_exit_handler([=](caf::exit_msg& em) {
-    self->state.plane->stop_accepting();
-    self->quit(em.reason);
+    auto& st = self->state;
+    st.plane->stop_accepting();
+    auto open = st.plane->open_connections();
+    if (em.reason == caf::exit_reason::kill || st.cfg.drain_timeout.count() == 0 || open == 0)
+      return self->quit(em.reason);
+    // A graceful stop: no new connections, the open ones get drain_timeout to finish.
+    st.log->info("stopping: draining {} open connection(s) for up to {}", open,
+                 format_duration(st.cfg.drain_timeout));
+    st.stop_reason = em.reason;
+    st.drain_deadline = std::chrono::steady_clock::now() + st.cfg.drain_timeout;
+    self->send(self, ipvs_drain_tick_atom_v);
   });
   return {
       [=](probe_verdict_atom, const std::string& probe_path, const std::string& verdict,
           const std::string& detail) { on_verdict(self, probe_path, verdict, detail); },
       [=](ipvs_retry_atom, const std::string& probe_path) { subscribe(self, probe_path); },
+      [=](ipvs_drain_tick_atom) {
+        auto& st = self->state;
+        auto open = st.plane->open_connections();
+        bool late = std::chrono::steady_clock::now() >= st.drain_deadline;
+        if (open == 0 || late) {
+          if (late) st.log->warn("drain timeout: closing {} connection(s) still open", open);
+          return self->quit(st.stop_reason);
+        }
+        self->delayed_send(self, std::chrono::milliseconds(20), ipvs_drain_tick_atom_v);
+      },
       [=](ipvs_drain_atom, const std::string& real, bool drained) -> caf::result<std::string> {
         auto& st = self->state;
         auto index = st.table->find(real);

@@ -71,6 +71,7 @@ std::vector<service_settings> parse_services(config::table_reader& ipvs) {
     if (auto v = t.duration_value("idle_timeout", 100ms, 7 * 24h)) s.idle_timeout = *v;
     if (auto v = t.integer("max_connections", 0, 10'000'000))
       s.max_connections = static_cast<uint32_t>(*v);
+    if (auto v = t.duration_value("drain_timeout", 0s, 1h)) s.drain_timeout = *v;
     if (s.dataplane == dataplane_kind::nftables) {
       // nftables' numgen and jhash maps express these; connection counts live in conntrack,
       // which a map cannot consult.

@@ -48,6 +48,9 @@ struct service_settings {
   // Idle connections are closed after this (LVS: 15 min for TCP, 5 min for UDP).
   duration idle_timeout = std::chrono::minutes(15);
   uint32_t max_connections = 0;  // userspace: 0 = unlimited
+  // userspace: a graceful stop closes the listener, then lets open connections finish for up
+  // to this long (keep it below supervision.shutdown_timeout, which kills past it)
+  duration drain_timeout{0};
   std::vector<real_settings> reals;
   std::optional<probe::check_settings> check;  // aimed at each real by check_for()
 

@@ -44,7 +44,7 @@ std::string service_settings::fingerprint() const {
       ";inhibit=" + (inhibit_on_failure ? "1" : "0") + ";dataplane=" + to_string(dataplane) +
       ";connect_timeout=" + format_duration(connect_timeout) +
       ";idle=" + format_duration(idle_timeout) + ";max=" + std::to_string(max_connections) +
-      ";reals=";
+      ";drain=" + format_duration(drain_timeout) + ";reals=";
   for (auto& r : reals) out += r.name + "=" + r.endpoint() + "*" + std::to_string(r.weight) + ",";
   // The check belongs to the probes: a changed check restarts them, not the service.
   return out;

@@ -4,6 +4,7 @@ probe within fall x interval + timeout and never sent a new connection, its retu
 rise, drain and undrain (a held connection keeps working), quorum and the sorry server,
 UDP, and hameshctl's ipvs table."""
 import os
+import signal
 import socket
 import sys
 import time
@@ -58,7 +59,7 @@ def main():
     three = [(a.address, 1), (b.address, 1), (c.address, 1)]
     config = ('[node]\nname = "ipvs1"\n[mesh]\nlisten = "127.0.0.1:0"\n'
               '[log]\nlevel = "info"\nfile = "node.log"\n'
-              + service("rr", ports["rr"], "rr", three)
+              + service("rr", ports["rr"], "rr", three, 'drain_timeout = "4s"\n')
               + service("wrr", ports["wrr"], "wrr", [(a.address, 3), (b.address, 2), (c.address, 1)],
                         check=False)
               + service("sh", ports["sh"], "sh", three, check=False)
@@ -171,6 +172,32 @@ def main():
         rc, text = node.ctl("probes", json_output=False)
         assert rc == 0 and "rr/" in text, text
         print(text)
+
+        # A graceful stop drains: the listener closes, an open connection keeps working
+        # until it ends, then the node exits.
+        s = socket.create_connection(("127.0.0.1", ports["rr"]), timeout=5)
+        f = s.makefile("rwb")
+        f.readline()
+        node.signal(signal.SIGTERM)
+
+        def refused():
+            try:
+                socket.create_connection(("127.0.0.1", ports["rr"]), timeout=1).close()
+                return False
+            except OSError:
+                return True
+        wait_for("the listener closed", refused)
+        f.write(b"draining\n")
+        f.flush()
+        assert f.readline() == b"draining\n", "an open connection works while the service drains"
+        assert node.proc.poll() is None, "the node waits for the open connection"
+        f.close()
+        s.close()
+        t0 = time.monotonic()
+        assert node.proc.wait(timeout=10) == 0
+        print(f"graceful stop: listener closed, the open connection kept working; node exited "
+              f"{1000 * (time.monotonic() - t0):.0f} ms after it closed")
+        assert "draining 1 open connection(s)" in node.log_text()
     finally:
         for s in held:
             s.close()
