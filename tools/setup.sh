@@ -15,6 +15,7 @@ packages=(
   python3 iproute2 procps
   keepalived            # the VRRP peer for interoperability tests and the failover anchor
   haproxy               # L4/HTTP anchor for the benchmarks
+  wrk                   # HTTP load for the benchmarks
   dovecot-imapd dovecot-pop3d  # real IMAP/POP3 servers for the probes and the mail proxy
   nftables              # the nftables DNAT data plane of the IPVS manager
   openssl               # test certificates for the HTTPS probe

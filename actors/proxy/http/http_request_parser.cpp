@@ -1,0 +1,153 @@
+#include "actors/proxy/http/http_request_parser.hpp"
+
+#include <utility>
+
+namespace hamesh::proxy::http {
+namespace {
+
+using kind = http_request_event::kind;
+
+http_head_limits head_limits(const http_limits& l) {
+  return {l.max_head, l.max_header_fields, l.max_empty_lines, l.max_target};
+}
+
+}  // namespace
+
+const char* to_string(http_request_event::kind k) {
+  switch (k) {
+    case kind::need_more:
+      return "need_more";
+    case kind::head:
+      return "head";
+    case kind::body:
+      return "body";
+    case kind::message_end:
+      return "message_end";
+    case kind::upgrade_pending:
+      return "upgrade_pending";
+    case kind::tunnel:
+      return "tunnel";
+    case kind::closed:
+      return "closed";
+    case kind::error:
+      return "error";
+  }
+  return "?";
+}
+
+http_request_parser::http_request_parser(http_limits limits)
+    : limits_(limits),
+      reader_(head_limits(limits)),
+      scanner_(limits.max_body, limits.max_head, limits.max_header_fields) {}
+
+http_request_event http_request_parser::fail(http_error error) {
+  phase_ = phase::failed;
+  error_ = std::move(error);
+  return {kind::error, {}};
+}
+
+void http_request_parser::start_next_request() {
+  phase_ = phase::head;
+  reader_.reset();
+}
+
+http_request_event http_request_parser::next(std::string_view& input) {
+  switch (phase_) {
+    case phase::head: {
+      auto s = reader_.feed(input);
+      if (s == http_head_reader::status::need_more) return {kind::need_more, {}};
+      if (s == http_head_reader::status::error) return fail(reader_.error());
+      return on_head();
+    }
+    case phase::body_by_length: {
+      if (input.empty()) return {kind::need_more, {}};
+      size_t n = input.size() < remaining_ ? input.size() : static_cast<size_t>(remaining_);
+      std::string_view data = input.substr(0, n);
+      input.remove_prefix(n);
+      remaining_ -= n;
+      if (remaining_ == 0) phase_ = phase::end;
+      return {kind::body, data};
+    }
+    case phase::chunked: {
+      if (error_pending_) {
+        error_pending_ = false;
+        return fail(scanner_.error());
+      }
+      if (input.empty()) return {kind::need_more, {}};
+      auto step = scanner_.scan(input);
+      std::string_view data = input.substr(0, step.valid);
+      input.remove_prefix(step.valid);
+      if (step.state == http_chunked_scanner::status::done) phase_ = phase::end;
+      if (step.state == http_chunked_scanner::status::error) {
+        if (data.empty()) return fail(scanner_.error());
+        error_pending_ = true;
+      }
+      return {kind::body, data};
+    }
+    case phase::end:
+      if (head_.upgrade) {
+        phase_ = phase::upgrade_pending;
+      } else {
+        start_next_request();
+      }
+      return {kind::message_end, {}};
+    case phase::upgrade_pending:
+      return {kind::upgrade_pending, {}};
+    case phase::tunnel: {
+      if (input.empty()) return {kind::need_more, {}};
+      std::string_view data = input;
+      input.remove_prefix(input.size());
+      return {kind::tunnel, data};
+    }
+    case phase::failed:
+      return {kind::error, {}};
+  }
+  return {kind::error, {}};
+}
+
+http_request_event http_request_parser::on_head() {
+  http_error error;
+  if (!build_request_head(reader_.start_line(), reader_.headers(), limits_, head_, error))
+    return fail(std::move(error));
+  switch (head_.framing.kind) {
+    case http_body_framing::content_length:
+      remaining_ = head_.framing.content_length;
+      phase_ = remaining_ == 0 ? phase::end : phase::body_by_length;
+      break;
+    case http_body_framing::chunked:
+      scanner_ =
+          http_chunked_scanner(limits_.max_body, limits_.max_head, limits_.max_header_fields);
+      phase_ = phase::chunked;
+      break;
+    default:
+      phase_ = phase::end;
+      break;
+  }
+  return {kind::head, {}};
+}
+
+http_request_event http_request_parser::finish() {
+  switch (phase_) {
+    case phase::head:
+      if (!reader_.started()) return {kind::closed, {}};
+      break;
+    case phase::upgrade_pending:
+    case phase::tunnel:
+      return {kind::closed, {}};
+    case phase::failed:
+      return {kind::error, {}};
+    default:
+      break;
+  }
+  return fail({http_errc::incomplete_message, "the client closed inside a request"});
+}
+
+void http_request_parser::accept_upgrade() {
+  if (phase_ == phase::upgrade_pending) phase_ = phase::tunnel;
+}
+
+void http_request_parser::decline_upgrade() {
+  if (phase_ == phase::upgrade_pending) start_next_request();
+}
+
+}  // namespace hamesh::proxy::http
