@@ -490,7 +490,10 @@ caf::behavior vrrp_instance(self_ptr self, std::string path, instance_settings c
 
 caf::actor spawn_vrrp_instance(caf::local_actor* parent, const std::string& path,
                                const instance_settings& cfg) {
-  return parent->spawn(vrrp_instance, path, cfg);
+  // A thread of its own: adverts and the master-down timer must not wait behind other actors'
+  // work on the shared scheduler (a busy proxy would otherwise delay adverts and cause
+  // spurious failovers), nor behind an idle worker's polling.
+  return parent->spawn<caf::detached>(vrrp_instance, path, cfg);
 }
 
 }  // namespace hamesh::vrrp

@@ -137,6 +137,11 @@ int run_node(const config::node_config& initial, const run_options& options) {
     sys_cfg.set("middleman.heartbeat-interval", caf::timespan{current.mesh.heartbeat});
     sys_cfg.set("middleman.connection-timeout", caf::timespan{current.mesh.down_after});
   }
+  // CAF's idle workers poll their queue with 50 us sleeps before they block on a condition
+  // variable; a message arriving then waits out the sleep. Failover timing is made of such
+  // hand-offs (socket reader -> VRRP actor, timer -> actor), so idle workers skip the
+  // sleeping phase: a short spin, then the condition variable, which a new message wakes.
+  sys_cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{0});
   caf::actor_system sys{sys_cfg};
   caf::scoped_actor self{sys};
 
