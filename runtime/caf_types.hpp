@@ -11,6 +11,9 @@
 namespace hamesh::supervision {
 struct supervisor_spec;
 }
+namespace hamesh::ipvs {
+struct service_settings;
+}
 
 CAF_BEGIN_TYPE_ID_BLOCK(hamesh, caf::first_custom_type_id)
 CAF_ADD_TYPE_ID(hamesh, (hamesh::actor_state))
@@ -57,6 +60,8 @@ CAF_ADD_ATOM(hamesh, hamesh, probe_tick_atom, "prbtick")
 CAF_ADD_ATOM(hamesh, hamesh, ipvs_drain_atom, "ipvsdrn")
 CAF_ADD_ATOM(hamesh, hamesh, ipvs_retry_atom, "ipvsrty")
 CAF_ADD_ATOM(hamesh, hamesh, ipvs_drain_tick_atom, "ipvsdtk")
+// (ipvs_update_atom, settings) from the lb supervisor on a reload: new settings, same listener
+CAF_ADD_ATOM(hamesh, hamesh, ipvs_update_atom, "ipvsupd")
 CAF_ADD_ATOM(hamesh, hamesh, stop_timeout_atom, "stoptmo")
 CAF_ADD_ATOM(hamesh, hamesh, ticker_tick_atom, "ttick")
 CAF_ADD_ATOM(hamesh, hamesh, mesh_tick_atom, "mtick")
@@ -64,6 +69,8 @@ CAF_END_TYPE_ID_BLOCK(hamesh)
 
 // Reload specs carry factories: they only ever travel inside one process.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const hamesh::supervision::supervisor_spec>)
+// Likewise a service's new settings on a reload.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const hamesh::ipvs::service_settings>)
 
 namespace hamesh {
 

@@ -35,6 +35,14 @@ class data_plane {
   virtual std::string start(const pool_view& pool) = 0;
   // Replaces the pool; thread-safe, takes effect for new connections.
   virtual void apply(const pool_view& pool) = 0;
+  // A reload changed the service's settings (never its address, port, protocol or data
+  // plane): take them and the pool without dropping connections. False when this data plane
+  // cannot; the service then restarts.
+  virtual bool reconfigure(const service_settings& service, const pool_view& pool) {
+    (void)service;
+    (void)pool;
+    return false;
+  }
   virtual service_counters counters() const = 0;
   // Stops taking new connections; existing ones go on (a graceful stop drains them).
   virtual void stop_accepting() = 0;

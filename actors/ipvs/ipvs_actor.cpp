@@ -102,6 +102,42 @@ void on_verdict(self_ptr self, const std::string& probe_path, const std::string&
   republish(self);
 }
 
+// The probes of a service's real servers, by path: "<subtree>/probe/<service>/<real>".
+std::map<std::string, size_t> probe_paths_of(const ipvs_state& st) {
+  std::map<std::string, size_t> out;
+  if (!st.cfg.check) return out;
+  auto subtree = st.path.substr(0, st.path.rfind("ipvs/"));
+  for (size_t i = 0; i < st.cfg.reals.size(); ++i)
+    out[subtree + probe_name(st.cfg, st.cfg.reals[i])] = i;
+  return out;
+}
+
+// A reload changed weights, real servers, the scheduler or timeouts: the listener and the
+// open connections stay. Real servers that stay keep their health and drain.
+void update_in_place(self_ptr self, const service_settings& next) {
+  auto& st = self->state;
+  auto table = std::make_unique<service_table>(next);
+  for (size_t i = 0; i < next.reals.size(); ++i)
+    if (auto old = st.table->find(next.reals[i].endpoint())) {
+      table->set_health(i, st.table->health(*old));
+      table->set_drained(i, st.table->drained(*old));
+    }
+  if (!st.plane->reconfigure(next, table->view())) {
+    st.log->warn("the {} data plane cannot take new settings in place: restarting",
+                 to_string(next.dataplane));
+    return self->quit(caf::make_error(caf::sec::runtime_error, "restart for new settings"));
+  }
+  st.cfg = next;
+  st.table = std::move(table);
+  auto paths = probe_paths_of(st);
+  for (auto& [p, index] : paths)  // new real servers' probes come up after this update
+    if (!st.probe_paths.count(p)) subscribe(self, p);
+  st.probe_paths = std::move(paths);
+  st.log->info("updated in place: {} over {} real server(s), {} open connection(s) kept",
+               to_string(next.scheduler), next.reals.size(), st.plane->open_connections());
+  republish(self);
+}
+
 nlohmann::json member_json(const member_counters& c) {
   return {{"active", c.active},           {"inactive", c.inactive},
           {"connections", c.connections}, {"bytes_in", c.bytes_in},
@@ -184,21 +220,15 @@ caf::behavior ipvs_service(self_ptr self, std::string path, service_settings cfg
   st.log->info("{} {} {} over {} real server(s), {} data plane", to_string(st.cfg.protocol),
                st.cfg.endpoint(), to_string(st.cfg.scheduler), st.cfg.reals.size(),
                to_string(st.cfg.dataplane));
-  if (st.cfg.check) {
-    // Our path is <subtree>/ipvs/<service>; the probes are <subtree>/probe/<service>/<real>.
-    auto subtree = st.path.substr(0, st.path.rfind("ipvs/"));
-    for (size_t i = 0; i < st.cfg.reals.size(); ++i) {
-      auto p = subtree + probe_name(st.cfg, st.cfg.reals[i]);
-      st.probe_paths[p] = i;
-      subscribe(self, p);
-    }
-  }
+  st.probe_paths = probe_paths_of(st);
+  for (auto& [p, index] : st.probe_paths) subscribe(self, p);
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
     auto it = st.probe_actors.find(dm.source);
     if (it == st.probe_actors.end()) return;
     auto p = it->second;
     st.probe_actors.erase(it);
+    if (!st.probe_paths.count(p)) return;  // a reload removed its real server
     // The probe is restarting: its last verdict stands until the new one speaks.
     self->delayed_send(self, resubscribe_after, ipvs_retry_atom_v, p);
   });
@@ -218,7 +248,12 @@ caf::behavior ipvs_service(self_ptr self, std::string path, service_settings cfg
   return {
       [=](probe_verdict_atom, const std::string& probe_path, const std::string& verdict,
           const std::string& detail) { on_verdict(self, probe_path, verdict, detail); },
-      [=](ipvs_retry_atom, const std::string& probe_path) { subscribe(self, probe_path); },
+      [=](ipvs_retry_atom, const std::string& probe_path) {
+        if (self->state.probe_paths.count(probe_path)) subscribe(self, probe_path);
+      },
+      [=](ipvs_update_atom, std::shared_ptr<const service_settings> next) {
+        update_in_place(self, *next);
+      },
       [=](ipvs_drain_tick_atom) {
         auto& st = self->state;
         auto open = st.plane->open_connections();

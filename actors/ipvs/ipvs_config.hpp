@@ -57,6 +57,9 @@ struct service_settings {
   std::string endpoint() const;
   probe::check_settings check_for(const real_settings& real) const;
   std::string fingerprint() const;
+  // What needs a new listener (and so a restart): address, port, protocol, data plane. The
+  // rest a running service takes in place on a reload (its open connections stay).
+  std::string listener_fingerprint() const;
 };
 
 // Reads the [[ipvs.service]] array of the [ipvs] table.

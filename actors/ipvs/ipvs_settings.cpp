@@ -50,4 +50,9 @@ std::string service_settings::fingerprint() const {
   return out;
 }
 
+std::string service_settings::listener_fingerprint() const {
+  return "listen=" + endpoint() + ";proto=" + to_string(protocol) +
+         ";dataplane=" + to_string(dataplane);
+}
+
 }  // namespace hamesh::ipvs

@@ -52,6 +52,12 @@ void nft_dnat::apply(const pool_view& pool) {
   last_error_ = err;
 }
 
+bool nft_dnat::reconfigure(const service_settings& service, const pool_view& pool) {
+  service_ = service;  // same address, port and protocol: only the map changes
+  apply(pool);
+  return true;
+}
+
 std::string nft_dnat::last_error() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return last_error_;

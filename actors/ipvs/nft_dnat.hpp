@@ -15,6 +15,8 @@ class nft_dnat : public data_plane {
 
   std::string start(const pool_view& pool) override;
   void apply(const pool_view& pool) override;
+  // The kernel keeps its connections (conntrack) while the table is swapped.
+  bool reconfigure(const service_settings& service, const pool_view& pool) override;
   service_counters counters() const override;
   void stop_accepting() override;
   uint64_t open_connections() const override { return 0; }

@@ -126,7 +126,7 @@ class tcp_engine : public forwarder_engine {
   }
 
   std::string start(const pool_view& pool) override {
-    counters_ = std::make_unique<forwarder_counters>(pool.members.size());
+    install_counters(std::make_shared<forwarder_counters>(pool.members.size()));
     pool_ = pool;
     picker_.set_pool(pool);
     std::string error;
@@ -175,14 +175,46 @@ class tcp_engine : public forwarder_engine {
   }
 
   void on_wake() {
-    if (auto pool = mailbox_.take()) {
-      pool_ = *pool;
-      picker_.set_pool(pool_);
+    if (auto change = mailbox_.take()) {
+      if (change->settings)
+        reconfigure(*change->settings, change->pool);
+      else {
+        pool_ = change->pool;
+        picker_.set_pool(pool_);
+      }
     }
     if (!accepting_.load() && listen_fd_ >= 0) {
       ::close(listen_fd_);
       listen_fd_ = -1;
     }
+  }
+
+  // A member of the current pool (not the slot of a real server a reload removed).
+  bool tracked(size_t member) const { return member < pool_.members.size(); }
+
+  // New settings and pool from a reload: the listener and every open connection stay;
+  // connections follow their real server to its new index (or finish on the retired slot).
+  void reconfigure(const forwarder_settings& settings, const pool_view& pool) {
+    auto remap = remap_members(pool_, pool);
+    auto fresh = std::make_shared<forwarder_counters>(pool.members.size());
+    fresh->carry_over(*counters_, remap);
+    for (auto& c : conns_)
+      c.member = c.member < remap.size() && remap[c.member] != size_t(-1) ? remap[c.member]
+                                                                          : fresh->retired();
+    auto address = cfg_.address;
+    auto port = cfg_.port;
+    cfg_ = settings;
+    cfg_.address = address;  // the listener stays where it is
+    cfg_.port = port;
+    pool_ = pool;
+    picker_ = member_picker(cfg_.scheduler, cfg_.persistence);
+    picker_.set_pool(pool_);
+    for (auto& c : conns_) {  // lc and wlc see the connections that are open
+      if (c.dead || !tracked(c.member) || c.backend < 0) continue;
+      picker_.opened(c.member);
+      if (c.counted_active) picker_.established(c.member);
+    }
+    install_counters(std::move(fresh));
   }
 
   void accept_all(steady::time_point now) {
@@ -269,7 +301,7 @@ class tcp_engine : public forwarder_engine {
     auto& counters = counters_->at(c.member);
     c.connecting = false;
     c.counted_active = true;
-    picker_.established(c.member);
+    if (tracked(c.member)) picker_.established(c.member);
     counters_->sub(counters.inactive);
     counters_->add(counters.active);
     if (!pipes_.get(c.up.pipe) || !pipes_.get(c.down.pipe)) return end(c, true);
@@ -284,7 +316,7 @@ class tcp_engine : public forwarder_engine {
     auto& counters = counters_->at(c.member);
     counters_->add(counters.connect_errors);
     counters_->sub(counters.inactive);
-    picker_.closed(c.member, false);
+    if (tracked(c.member)) picker_.closed(c.member, false);
     ::close(c.backend);  // also leaves the epoll set
     c.backend = -1;
     connect_backend(c, now);
@@ -339,7 +371,7 @@ class tcp_engine : public forwarder_engine {
     if (!c.closing && (c.up.src_eof || c.down.src_eof)) {
       c.closing = true;  // ipvsadm counts a half-closed connection as inactive
       c.counted_active = false;
-      picker_.closing(c.member);
+      if (tracked(c.member)) picker_.closing(c.member);
       counters_->sub(counters.active);
       counters_->add(counters.inactive);
     }
@@ -365,7 +397,7 @@ class tcp_engine : public forwarder_engine {
     if (c.backend >= 0) {
       auto& counters = counters_->at(c.member);
       counters_->sub(c.counted_active ? counters.active : counters.inactive);
-      picker_.closed(c.member, c.counted_active);
+      if (tracked(c.member)) picker_.closed(c.member, c.counted_active);
     }
     close_fds(c, reset);
     c.dead = true;

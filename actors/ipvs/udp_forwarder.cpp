@@ -50,7 +50,7 @@ class udp_engine : public forwarder_engine {
   }
 
   std::string start(const pool_view& pool) override {
-    counters_ = std::make_unique<forwarder_counters>(pool.members.size());
+    install_counters(std::make_shared<forwarder_counters>(pool.members.size()));
     pool_ = pool;
     picker_.set_pool(pool);
     std::string error;
@@ -82,8 +82,11 @@ class udp_engine : public forwarder_engine {
       for (int i = 0; i < n; ++i) {
         void* tag = events[i].data.ptr;
         if (tag == &wake_marker_) {
-          if (auto pool = mailbox_.take()) {
-            pool_ = *pool;
+          if (auto change = mailbox_.take()) {
+            if (change->settings)
+              reconfigure(*change->settings, change->pool);
+            else
+              pool_ = change->pool;
             picker_.set_pool(pool_);
           }
         } else if (tag == &listen_marker_) {
@@ -97,6 +100,36 @@ class udp_engine : public forwarder_engine {
         last_sweep = now;
       }
     }
+  }
+
+  // New settings and pool from a reload: sessions follow their real server to its new index;
+  // those of a removed one end now (UDP has no connection to let finish).
+  void reconfigure(const forwarder_settings& settings, const pool_view& pool) {
+    auto remap = remap_members(pool_, pool);
+    auto fresh = std::make_shared<forwarder_counters>(pool.members.size());
+    fresh->carry_over(*counters_, remap);
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      auto& m = it->second.member;
+      if (m < remap.size() && remap[m] != size_t(-1)) {
+        m = remap[m];
+        ++it;
+        continue;
+      }
+      ::close(it->second.fd);
+      fresh->sub(fresh->at(fresh->retired()).inactive);
+      fresh->sub(fresh->open);
+      it = sessions_.erase(it);
+    }
+    auto address = cfg_.address;
+    auto port = cfg_.port;
+    cfg_ = settings;
+    cfg_.address = address;
+    cfg_.port = port;
+    pool_ = pool;
+    picker_ = member_picker(cfg_.scheduler, cfg_.persistence);
+    picker_.set_pool(pool_);
+    for (auto& [key, session] : sessions_) picker_.opened(session.member);
+    install_counters(std::move(fresh));
   }
 
   void from_clients(steady::time_point now) {
@@ -177,7 +210,7 @@ class udp_engine : public forwarder_engine {
         continue;
       }
       ::close(it->second.fd);
-      picker_.closed(it->second.member, false);
+      if (it->second.member < pool_.members.size()) picker_.closed(it->second.member, false);
       counters_->sub(counters_->at(it->second.member).inactive);
       counters_->sub(counters_->open);
       it = sessions_.erase(it);

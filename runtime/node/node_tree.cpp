@@ -9,6 +9,7 @@
 #include "actors/vrrp/vrrp_sync_group.hpp"
 
 #include <algorithm>
+#include "runtime/caf_types.hpp"
 #include "runtime/mesh/mesh_actor.hpp"
 #include "runtime/metrics/metrics_server.hpp"
 
@@ -66,9 +67,14 @@ std::shared_ptr<const supervisor_spec> lb_tree(const config::node_config& cfg) {
   for (const auto& service : cfg.ipvs.services) {
     child_spec c;
     c.info = {"ipvs/" + service.name, "ipvs", supervision::restart_type::permanent,
-              service.fingerprint()};
+              service.listener_fingerprint(), service.fingerprint()};
     c.start = [service](caf::local_actor* parent, const std::string& path) {
       return ipvs::spawn_ipvs_service(parent, path, service);
+    };
+    // Weights, real servers, scheduler, timeouts: taken live, the connections stay.
+    c.update = [service](caf::local_actor*, const caf::actor& child) {
+      caf::anon_send(child, ipvs_update_atom_v,
+                     std::make_shared<const ipvs::service_settings>(service));
     };
     spec->children.push_back(std::move(c));
   }

@@ -307,6 +307,13 @@ void apply_reload(self_ptr self, std::shared_ptr<const supervisor_spec> next) {
       self->send(it->second, reload_atom_v, cs->subtree);
   }
   std::string summary;
+  for (auto& name : plan.updated) {
+    auto it = st.running.find(name);
+    const child_spec* cs = next->find(name);
+    if (it == st.running.end() || !cs || !cs->update) continue;
+    cs->update(self, it->second);
+    summary += (summary.empty() ? "" : ", ") + std::string("update ") + st.child_path(name);
+  }
   for (auto& s : plan.steps) {
     summary += (summary.empty() ? "" : ", ") +
                std::string(s.what == step::action::stop ? "stop " : "start ") +

@@ -169,8 +169,12 @@ reload_plan supervisor_core::reload(std::vector<child_info> next) {
   for (auto& n : next) {
     auto* old = lookup(n.name);
     if (old && unchanged(*old)) {
+      bool settings_changed = old->info.settings != n.settings;
       rebuilt.push_back(std::move(*old));
       rebuilt.back().info = std::move(n);
+      if (settings_changed && !rebuilt.back().info.is_supervisor() &&
+          rebuilt.back().status == child_status::running)
+        plan.updated.push_back(rebuilt.back().info.name);
       if (rebuilt.back().info.is_supervisor() && rebuilt.back().status == child_status::running)
         plan.reloaded.push_back(rebuilt.back().info.name);
       continue;

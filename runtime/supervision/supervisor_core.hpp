@@ -20,6 +20,9 @@ struct child_info {
   std::string kind;  // "supervisor" for subtrees, otherwise the actor kind
   restart_type restart = restart_type::permanent;
   std::string fingerprint;  // the config it was built from; a reload restarts it when this changes
+  // Settings a running child can take without a restart (set only for children that can): a
+  // reload that changes these and not the fingerprint updates it in place.
+  std::string settings = {};
   bool is_supervisor() const { return kind == "supervisor"; }
 };
 
@@ -62,6 +65,7 @@ struct exit_decision {
 struct reload_plan {
   std::vector<step> steps;            // stops (reverse order) then starts (in order)
   std::vector<std::string> reloaded;  // unchanged subtrees whose own children may differ
+  std::vector<std::string> updated;   // running leaves to update in place (settings changed)
 };
 
 class supervisor_core {

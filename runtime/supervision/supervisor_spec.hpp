@@ -18,9 +18,13 @@ struct supervisor_spec;
 // Spawns a leaf child; `path` is its full actor path, for its logger and state.
 using start_function = std::function<caf::actor(caf::local_actor* parent, const std::string& path)>;
 
+// Hands a running leaf its new settings (child_info::settings changed on a reload).
+using update_function = std::function<void(caf::local_actor* parent, const caf::actor& child)>;
+
 struct child_spec {
   child_info info;
   start_function start;                            // set for leaves
+  update_function update;                          // set for leaves that take info.settings live
   std::shared_ptr<const supervisor_spec> subtree;  // set for supervisors
 };
 

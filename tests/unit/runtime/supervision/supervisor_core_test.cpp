@@ -244,6 +244,21 @@ BOOST_AUTO_TEST_CASE(reload_with_the_same_config_changes_nothing) {
   BOOST_TEST(plan.reloaded.empty());
 }
 
+BOOST_AUTO_TEST_CASE(reload_updates_in_place_a_child_whose_settings_alone_changed) {
+  child_info live{"svc", "ipvs", restart_type::permanent, "listen=a", "weights=1"};
+  auto core = started_core(strategy::one_for_one, {3, 10s}, {live, child("other")});
+  auto next = live;
+  next.settings = "weights=3";
+  auto plan = core.reload({next, child("other")});
+  BOOST_TEST(plan.steps.empty());  // no restart: the listener and its connections stay
+  BOOST_TEST(plan.updated == (std::vector<std::string>{"svc"}));
+  BOOST_TEST(core.find("svc")->info.settings == "weights=3");
+  next.fingerprint = "listen=b";  // a new listener: that one restarts
+  plan = core.reload({next, child("other")});
+  BOOST_TEST(plan.steps == (std::vector<step>{stop("svc"), start("svc")}));
+  BOOST_TEST(plan.updated.empty());
+}
+
 BOOST_AUTO_TEST_CASE(a_kind_change_under_the_same_name_is_a_new_child) {
   auto core = started_core(strategy::one_for_one, {3, 10s}, {child("x")});
   auto plan = core.reload({{"x", "supervisor", restart_type::permanent, "v1"}});
