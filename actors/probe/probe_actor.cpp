@@ -83,10 +83,15 @@ void start_attempt(self_ptr self) {
   }
   // A thread per attempt: blocking I/O bounded by the deadline, off the scheduler's threads.
   auto deadline = steady::now() + st.cfg.timeout;
-  self->spawn<caf::detached>([cfg = st.cfg, deadline, me](caf::event_based_actor* worker) {
-    auto r = run_check(cfg, deadline);
-    worker->send(me, probe_result_atom_v, r.ok, int64_t(r.latency.count()), r.detail);
-  });
+  // The inputs go as spawn arguments, not lambda captures: CAF 0.17 dereferences a null
+  // argument tuple for an argument-less function (UBSan reports it).
+  self->spawn<caf::detached>(
+      [](caf::event_based_actor* worker, const check_settings& cfg, steady::time_point deadline,
+         const caf::actor& owner) {
+        auto r = run_check(cfg, deadline);
+        worker->send(owner, probe_result_atom_v, r.ok, int64_t(r.latency.count()), r.detail);
+      },
+      st.cfg, deadline, me);
 }
 
 void on_result(self_ptr self, bool ok, int64_t latency_ns, const std::string& detail) {

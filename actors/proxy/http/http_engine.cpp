@@ -1,0 +1,349 @@
+#include "actors/proxy/http/http_engine.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+
+#include "actors/proxy/http/http_engine_impl.hpp"
+
+namespace hamesh::proxy::http {
+namespace {
+
+constexpr auto sweep_every = std::chrono::milliseconds(20);
+
+std::vector<size_t> servers_per_pool(const http_engine_settings& s) {
+  std::vector<size_t> sizes;
+  for (const auto& p : s.pools) sizes.push_back(p.servers.size());
+  return sizes;
+}
+
+// A tiny listener of our own (not ipvs::open_listener: this library stays free of the IPVS
+// engine); IP_FREEBIND for the same reason: bind before VRRP brings the address.
+int open_listener(uint32_t address, uint16_t port, std::string& error) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    error = std::string("socket: ") + std::strerror(errno);
+    return -1;
+  }
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  ::setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(address);
+  a.sin_port = htons(port);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 1024) != 0) {
+    error = std::string("bind/listen: ") + std::strerror(errno);
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace
+
+http_engine::impl::impl(http_engine_settings settings)
+    : settings_(std::move(settings)), counters_(servers_per_pool(settings_)) {
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  for (const auto& p : settings_.pools) {
+    pools_.push_back({http_server_picker(p.servers.size(), p.balance,
+                                         settings_.failures_to_mark_down, settings_.down_cooldown),
+                      std::vector<std::vector<http_backend_conn*>>(p.servers.size())});
+  }
+}
+
+http_engine::impl::~impl() {
+  stop_.store(true);
+  wake();
+  if (thread_.joinable()) thread_.join();
+  for (auto& c : clients_)
+    if (c.fd >= 0) ::close(c.fd);
+  for (auto& b : backends_)
+    if (b.fd >= 0) ::close(b.fd);
+  if (listen_fd_ >= 0) ::close(listen_fd_);
+  if (epfd_ >= 0) ::close(epfd_);
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+void http_engine::impl::wake() {
+  uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof one);
+}
+
+std::string http_engine::impl::start() {
+  for (size_t i = 0; i < settings_.routes.size(); ++i)
+    if (pool_index_of(settings_.routes[i].pool) == size_t(-1))
+      return "route " + std::to_string(i) + " names unknown pool '" + settings_.routes[i].pool + "'";
+  if (settings_.default_pool && pool_index_of(*settings_.default_pool) == size_t(-1))
+    return "unknown default pool '" + *settings_.default_pool + "'";
+  auto built = http_router::make(settings_.routes, settings_.default_pool);
+  if (!built.router) return "route " + std::to_string(built.error.rule) + ": " + built.error.text;
+  router_ = std::move(built.router);
+  if (wake_fd_ < 0) return "eventfd failed";
+  std::string error;
+  listen_fd_ = open_listener(settings_.address, settings_.port, error);
+  if (listen_fd_ < 0) return error;
+  sockaddr_in bound{};
+  socklen_t len = sizeof bound;
+  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &len);
+  port_.store(ntohs(bound.sin_port));
+  epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epfd_ < 0) return std::string("epoll_create1: ") + std::strerror(errno);
+  watch(listen_fd_, EPOLLIN, &listen_tag_);
+  watch(wake_fd_, EPOLLIN, &wake_tag_);
+  thread_ = std::thread([this] { run(); });
+  return "";
+}
+
+size_t http_engine::impl::pool_index_of(std::string_view name) const {
+  for (size_t i = 0; i < settings_.pools.size(); ++i)
+    if (settings_.pools[i].name == name) return i;
+  return size_t(-1);
+}
+
+void http_engine::impl::watch(int fd, uint32_t events, http_endpoint* tag) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.ptr = tag;
+  ::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev);
+}
+
+void http_engine::impl::run() {
+  std::array<epoll_event, 256> events;
+  auto last_sweep = steady::now();
+  while (!stop_.load()) {
+    int n = ::epoll_wait(epfd_, events.data(), int(events.size()), int(sweep_every.count()));
+    now_ = steady::now();
+    for (int i = 0; i < n; ++i) {
+      auto* e = static_cast<http_endpoint*>(events[i].data.ptr);
+      uint32_t what = events[i].events;
+      if (e == &wake_tag_) {
+        on_wake();
+      } else if (e == &listen_tag_) {
+        accept_all();
+      } else if (!e->dead) {
+        if (what & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) e->readable = true;
+        if (e->what == http_endpoint::kind::backend &&
+            (what & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+          static_cast<http_backend_conn*>(e)->connect_event = true;
+        mark_ready(*e);
+      }
+    }
+    process_ready();
+    if (now_ - last_sweep >= sweep_every) {
+      sweep();
+      process_ready();
+      last_sweep = now_;
+    }
+    bury();
+  }
+}
+
+void http_engine::impl::mark_ready(http_endpoint& e) {
+  if (e.queued || e.dead) return;
+  e.queued = true;
+  ready_.push_back(&e);
+}
+
+void http_engine::impl::process_ready() {
+  // Pumping one side may make the other ready: the list grows while it is walked.
+  for (size_t i = 0; i < ready_.size(); ++i) {
+    auto* e = ready_[i];
+    e->queued = false;
+    if (!e->dead) pump(*e);
+  }
+  ready_.clear();
+}
+
+// A handler that throws costs its connection (both sides), never the engine thread.
+void http_engine::impl::pump(http_endpoint& e) {
+  try {
+    if (e.what == http_endpoint::kind::client)
+      pump_client(static_cast<http_client_conn&>(e));
+    else
+      pump_backend(static_cast<http_backend_conn&>(e));
+  } catch (const std::exception&) {
+    http_engine_counters::add(counters_.handler_failures);
+    if (e.what == http_endpoint::kind::client) {
+      close_client(static_cast<http_client_conn&>(e));
+    } else {
+      auto& b = static_cast<http_backend_conn&>(e);
+      auto* c = b.client;
+      close_backend(b);
+      if (c) close_client(*c);
+    }
+  }
+}
+
+void http_engine::impl::accept_all() {
+  while (listen_fd_ >= 0) {
+    sockaddr_in peer{};
+    socklen_t len = sizeof peer;
+    int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len,
+                       SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;  // EAGAIN, or out of descriptors: the backlog keeps them
+    http_engine_counters::add(counters_.accepted);
+    http_engine_counters::add(counters_.open);
+    clients_.emplace_back(settings_.limits);
+    auto& c = clients_.back();
+    c.self = std::prev(clients_.end());
+    c.fd = fd;
+    char text[INET_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET, &peer.sin_addr, text, sizeof text);
+    c.ip = text;
+    c.accepted_at = c.idle_since = c.last_progress = now_;
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    watch(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c);
+  }
+}
+
+void http_engine::impl::on_wake() {
+  uint64_t drained;
+  (void)!::read(wake_fd_, &drained, sizeof drained);
+  std::vector<server_verdict> verdicts;
+  {
+    std::lock_guard<std::mutex> lock(commands_mutex_);
+    verdicts.swap(commands_);
+  }
+  for (const auto& v : verdicts) {
+    pools_[v.pool].picker.set_probed_up(v.server, v.up);
+    publish_up(v.pool, v.server);
+  }
+  if (draining_requested_.load() && !draining_) {
+    draining_ = true;
+    if (listen_fd_ >= 0) {
+      ::close(listen_fd_);  // also leaves the epoll set
+      listen_fd_ = -1;
+    }
+    for (auto& c : clients_)  // idle keep-alive clients go now; the sweep takes later ones
+      if (!c.dead && c.state == http_client_conn::phase::waiting_head && !c.head_since &&
+          c.in_off == c.in.size())
+        close_client(c);
+  }
+}
+
+void http_engine::impl::publish_up(size_t pool, size_t server) {
+  counters_.server(pool, server)
+      .up.store(pools_[pool].picker.eligible(server, now_), std::memory_order_relaxed);
+}
+
+void http_engine::impl::sweep() {
+  using phase = http_client_conn::phase;
+  for (auto& b : backends_) {
+    if (b.dead || now_ < b.deadline) continue;
+    if (b.connecting) {
+      request_failed(b, failure::connect);
+    } else if (b.client) {
+      // A client that does not read holds the response back: not the backend's fault.
+      if (b.paused) {
+        b.deadline = now_ + settings_.backend_response_timeout;
+        continue;
+      }
+      request_failed(b, failure::timeout);
+    }
+  }
+  for (auto& c : clients_) {
+    if (c.dead) continue;
+    switch (c.state) {
+      case phase::waiting_head: {
+        bool started = c.head_since || c.in_off < c.in.size();
+        if (c.first_request || started) {
+          auto since = c.head_since ? *c.head_since : c.accepted_at;
+          if (now_ - since >= settings_.request_head_timeout) {
+            http_engine_counters::add(counters_.request_timeout);
+            reply(c, 408);
+            mark_ready(c);
+          }
+        } else if (draining_ || now_ - c.idle_since >= settings_.client_idle_timeout) {
+          close_client(c);
+        }
+        break;
+      }
+      case phase::closing:
+        if (now_ - c.last_progress >= settings_.client_idle_timeout) close_client(c);
+        break;
+      case phase::lingering:
+        if (now_ >= c.linger_deadline) close_client(c);
+        break;
+      default:
+        break;
+    }
+  }
+  for (size_t p = 0; p < pools_.size(); ++p)
+    for (size_t s = 0; s < pools_[p].picker.size(); ++s) publish_up(p, s);
+}
+
+void http_engine::impl::bury() {
+  for (auto it : dead_clients_) clients_.erase(it);
+  dead_clients_.clear();
+  for (auto it : dead_backends_) backends_.erase(it);
+  dead_backends_.clear();
+}
+
+bool http_engine::impl::flush(http_endpoint& e, bool to_client) {
+  while (e.out_off < e.out.size()) {
+    ssize_t n = ::send(e.fd, e.out.data() + e.out_off, e.out.size() - e.out_off, MSG_NOSIGNAL);
+    if (n > 0) {
+      e.out_off += size_t(n);
+      if (to_client) http_engine_counters::add(counters_.bytes_out, uint64_t(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    return false;
+  }
+  if (e.out_off == e.out.size()) {
+    e.out.clear();
+    e.out_off = 0;
+  } else if (e.out_off >= 64 * 1024) {
+    e.out.erase(0, e.out_off);
+    e.out_off = 0;
+  }
+  return true;
+}
+
+http_engine::http_engine(http_engine_settings settings)
+    : impl_(std::make_unique<impl>(std::move(settings))) {}
+
+http_engine::~http_engine() = default;
+
+std::string http_engine::start() { return impl_->start(); }
+
+uint16_t http_engine::port() const { return impl_->port_.load(); }
+
+bool http_engine::set_server_up(std::string_view pool, size_t server, bool up) {
+  size_t p = impl_->pool_index_of(pool);  // settings never change after construction
+  if (p == size_t(-1) || server >= impl_->settings_.pools[p].servers.size()) return false;
+  {
+    std::lock_guard<std::mutex> lock(impl_->commands_mutex_);
+    impl_->commands_.push_back({p, server, up});
+  }
+  impl_->wake();
+  return true;
+}
+
+void http_engine::stop_accepting() {
+  impl_->draining_requested_.store(true);
+  impl_->wake();
+}
+
+uint64_t http_engine::open_connections() const {
+  return http_engine_counters::get(impl_->counters_.open);
+}
+
+const http_engine_counters& http_engine::counters() const { return impl_->counters_; }
+
+size_t http_engine::pool_index(std::string_view pool) const { return impl_->pool_index_of(pool); }
+
+}  // namespace hamesh::proxy::http
