@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <list>
+#include <optional>
 #include <thread>
 
 #include "actors/ipvs/forwarder_shared.hpp"
@@ -232,7 +233,16 @@ class tcp_engine : public forwarder_engine {
       socklen_t len = sizeof peer;
       int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len,
                          SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd < 0) return;  // EAGAIN, or out of descriptors: the backlog keeps them
+      if (fd < 0) {
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+          // Out of descriptors: the connection stays in the backlog and the (level-triggered)
+          // listener would wake us at once, forever. Listen again after a pause.
+          watch(listen_fd_, 0, &listen_tag_, EPOLL_CTL_MOD);
+          starved_until_ = now + std::chrono::milliseconds(100);
+          counters_->add(counters_->over_limit);
+        }
+        return;  // EAGAIN: all taken
+      }
       counters_->add(counters_->accepted);
       conns_.emplace_back();
       auto& c = conns_.back();
@@ -403,7 +413,7 @@ class tcp_engine : public forwarder_engine {
     c.dead = true;
     counters_->sub(counters_->open);
     graveyard_.push_back(c.self);
-    if (paused_ && listen_fd_ >= 0) {
+    if (paused_ && listen_fd_ >= 0 && !starved_until_) {
       watch(listen_fd_, EPOLLIN, &listen_tag_, EPOLL_CTL_MOD);
       paused_ = false;
     }
@@ -423,6 +433,14 @@ class tcp_engine : public forwarder_engine {
     for (auto it : graveyard_) conns_.erase(it);
     graveyard_.clear();
     picker_.expire(now);
+    if (starved_until_ && now >= *starved_until_ && listen_fd_ >= 0) {
+      starved_until_.reset();
+      bool full = cfg_.max_connections != 0 && conns_.size() >= cfg_.max_connections;
+      if (!full) {
+        paused_ = false;
+        watch(listen_fd_, EPOLLIN, &listen_tag_, EPOLL_CTL_MOD);
+      }
+    }
   }
 
   forwarder_settings cfg_;
@@ -430,7 +448,8 @@ class tcp_engine : public forwarder_engine {
   pool_view pool_;
   int epfd_ = -1;
   int listen_fd_ = -1;
-  bool paused_ = false;
+  bool paused_ = false;                              // at max_connections
+  std::optional<steady::time_point> starved_until_;  // out of file descriptors
   std::atomic<bool> stop_{false};
   std::thread thread_;
   std::list<connection> conns_;

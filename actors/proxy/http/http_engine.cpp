@@ -83,7 +83,8 @@ void http_engine::impl::wake() {
 std::string http_engine::impl::start() {
   for (size_t i = 0; i < settings_.routes.size(); ++i)
     if (pool_index_of(settings_.routes[i].pool) == size_t(-1))
-      return "route " + std::to_string(i) + " names unknown pool '" + settings_.routes[i].pool + "'";
+      return "route " + std::to_string(i) + " names unknown pool '" + settings_.routes[i].pool +
+             "'";
   if (settings_.default_pool && pool_index_of(*settings_.default_pool) == size_t(-1))
     return "unknown default pool '" + *settings_.default_pool + "'";
   auto built = http_router::make(settings_.routes, settings_.default_pool);
@@ -133,8 +134,7 @@ void http_engine::impl::run() {
         accept_all();
       } else if (!e->dead) {
         if (what & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) e->readable = true;
-        if (e->what == http_endpoint::kind::backend &&
-            (what & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+        if (e->what == http_endpoint::kind::backend && (what & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
           static_cast<http_backend_conn*>(e)->connect_event = true;
         mark_ready(*e);
       }
@@ -318,9 +318,13 @@ http_engine::http_engine(http_engine_settings settings)
 
 http_engine::~http_engine() = default;
 
-std::string http_engine::start() { return impl_->start(); }
+std::string http_engine::start() {
+  return impl_->start();
+}
 
-uint16_t http_engine::port() const { return impl_->port_.load(); }
+uint16_t http_engine::port() const {
+  return impl_->port_.load();
+}
 
 bool http_engine::set_server_up(std::string_view pool, size_t server, bool up) {
   size_t p = impl_->pool_index_of(pool);  // settings never change after construction
@@ -342,8 +346,12 @@ uint64_t http_engine::open_connections() const {
   return http_engine_counters::get(impl_->counters_.open);
 }
 
-const http_engine_counters& http_engine::counters() const { return impl_->counters_; }
+const http_engine_counters& http_engine::counters() const {
+  return impl_->counters_;
+}
 
-size_t http_engine::pool_index(std::string_view pool) const { return impl_->pool_index_of(pool); }
+size_t http_engine::pool_index(std::string_view pool) const {
+  return impl_->pool_index_of(pool);
+}
 
 }  // namespace hamesh::proxy::http

@@ -109,8 +109,7 @@ void http_engine::impl::pump_backend(http_backend_conn& b) {
     b.out_off = 0;
     b.readable = true;
   }
-  if (b.client && b.pending_out() != before)
-    b.deadline = now_ + settings_.backend_response_timeout;
+  if (b.client && b.pending_out() != before) b.deadline = now_ + settings_.backend_response_timeout;
   // Drained below the cap: the client filling it may be read again.
   if (b.client && b.client->paused && b.pending_out() <= settings_.output_buffer_cap) {
     b.client->paused = false;
@@ -234,8 +233,8 @@ void http_engine::impl::request_failed(http_backend_conn& b, failure f) {
   release_server(*c);
   // Nothing reached the client and the whole request can be sent again: one more server.
   bool may_retry = f == failure::connect || f == failure::closed_early;
-  if (may_retry && c->request.idempotent && c->request.replayable &&
-      !c->request.response_started && c->request.attempts < 2) {
+  if (may_retry && c->request.idempotent && c->request.replayable && !c->request.response_started &&
+      c->request.attempts < 2) {
     c->request.failed_server = server;
     dispatch(*c, 502);
     return;

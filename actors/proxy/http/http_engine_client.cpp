@@ -18,8 +18,7 @@ constexpr auto linger_time = std::chrono::seconds(2);
 
 // RFC 9110 §9.2.2.
 bool idempotent(std::string_view m) {
-  return m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "PUT" || m == "DELETE" ||
-         m == "TRACE";
+  return m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "PUT" || m == "DELETE" || m == "TRACE";
 }
 
 }  // namespace

@@ -102,9 +102,10 @@ std::string forwarded_request_head(const http_request_head& head, std::string_vi
 
 std::string proxy_reply(int status, bool head_request) {
   std::string body = std::to_string(status) + " " + reason_phrase(status) + "\n";
-  std::string out = "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) +
-                    "\r\nContent-Type: text/plain\r\nContent-Length: " +
-                    std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+  std::string out =
+      "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) +
+      "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\nConnection: close\r\n\r\n";
   if (!head_request) out += body;
   return out;
 }

@@ -260,9 +260,8 @@ BOOST_AUTO_TEST_CASE(slowloris_gets_408_and_is_closed) {
 }
 
 BOOST_AUTO_TEST_CASE(head_response_carries_no_body) {
-  backend b([](const message&) {
-    return answer{"HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n"};
-  });
+  backend b(
+      [](const message&) { return answer{"HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n"}; });
   auto engine = started(settings_with({pool("p", {b.port()})}, "p"));
   client c(engine->port());
   c.send("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n");
