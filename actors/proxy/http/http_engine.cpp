@@ -191,7 +191,17 @@ void http_engine::impl::accept_all() {
     socklen_t len = sizeof peer;
     int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len,
                        SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return;  // EAGAIN, or out of descriptors: the backlog keeps them
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        // Out of descriptors: the connection stays in the backlog and the (level-triggered)
+        // listener would wake us at once, forever. Listen again after a pause.
+        epoll_event ev{};
+        ev.data.ptr = &listen_tag_;
+        ::epoll_ctl(epfd_, EPOLL_CTL_MOD, listen_fd_, &ev);
+        starved_until_ = now_ + std::chrono::milliseconds(100);
+      }
+      return;  // EAGAIN: all taken
+    }
     http_engine_counters::add(counters_.accepted);
     http_engine_counters::add(counters_.open);
     clients_.emplace_back(settings_.limits);
@@ -282,6 +292,15 @@ void http_engine::impl::sweep() {
   }
   for (size_t p = 0; p < pools_.size(); ++p)
     for (size_t s = 0; s < pools_[p].picker.size(); ++s) publish_up(p, s);
+  if (starved_until_ && now_ >= *starved_until_) {
+    starved_until_.reset();
+    if (listen_fd_ >= 0) {
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.ptr = &listen_tag_;
+      ::epoll_ctl(epfd_, EPOLL_CTL_MOD, listen_fd_, &ev);
+    }
+  }
 }
 
 void http_engine::impl::bury() {

@@ -130,6 +130,7 @@ class http_engine::impl {
   int epfd_ = -1;
   int listen_fd_ = -1;
   bool draining_ = false;
+  std::optional<steady::time_point> starved_until_;  // listener paused: out of fds
   std::thread thread_;
   std::list<http_client_conn> clients_;
   std::list<http_backend_conn> backends_;
