@@ -46,7 +46,10 @@ struct http_engine_settings {
   std::chrono::milliseconds backend_response_timeout{30000};
   // X-Forwarded-For (the client's address, appended) and X-Forwarded-Proto: http.
   bool forwarded_headers = true;
-  size_t max_idle_per_server = 16;  // idle keep-alive backend connections kept per server
+  // Idle keep-alive backend connections kept per server. Measured (tools/bench/http, 64
+  // clients): a cap of 16 closed and reopened backend connections under load, 24k req/s;
+  // 1024 kept them, 39k (haproxy's pool-max-conn is unlimited by default).
+  size_t max_idle_per_server = 1024;
   // Passive failure detection: this many consecutive connect failures take a server out of
   // the rotation for `down_cooldown`, then it is tried again.
   unsigned failures_to_mark_down = 3;
