@@ -175,6 +175,14 @@ void read_ipvs(table_reader& root, node_config& cfg) {
   t->finish();
 }
 
+void read_proxy(table_reader& root, node_config& cfg) {
+  auto t = root.table("proxy");
+  if (!t) return;
+  cfg.proxy.enabled = true;
+  cfg.proxy.http = proxy::http::parse_http_listeners(*t);
+  t->finish();
+}
+
 }  // namespace
 
 const std::vector<std::pair<std::string, supervision::strategy>>& function_subtrees() {
@@ -223,6 +231,7 @@ load_result load_node_config_text(const std::string& text, const std::string& fi
   read_vrrp(root, cfg);
   read_probe(root, cfg);
   read_ipvs(root, cfg);
+  read_proxy(root, cfg);
   root.finish();
   if (result.errors.empty()) result.config = std::move(cfg);
   return result;

@@ -9,6 +9,7 @@
 
 #include "actors/ipvs/ipvs_config.hpp"
 #include "actors/probe/probe_config.hpp"
+#include "actors/proxy/http/http_proxy_config.hpp"
 #include "actors/ticker/ticker_config.hpp"
 #include "actors/vrrp/vrrp_config.hpp"
 #include "runtime/duration.hpp"
@@ -93,6 +94,11 @@ struct ipvs_section {
   std::vector<ipvs::service_settings> services;
 };
 
+struct proxy_section {
+  bool enabled = false;
+  std::vector<proxy::http::http_listener_config> http;
+};
+
 struct node_config {
   std::filesystem::path file;  // the config file, absolute
   node_section node;
@@ -105,6 +111,7 @@ struct node_config {
   vrrp_section vrrp;
   probe_section probe;
   ipvs_section ipvs;
+  proxy_section proxy;
 
   // The supervision settings of a function subtree, with the defaults of DESIGN.md.
   subtree_supervision subtree(const std::string& function) const;

@@ -59,7 +59,8 @@ CAF_ADD_ATOM(hamesh, hamesh, probe_tick_atom, "prbtick")
 // back into) rotation; existing connections finish
 CAF_ADD_ATOM(hamesh, hamesh, ipvs_drain_atom, "ipvsdrn")
 CAF_ADD_ATOM(hamesh, hamesh, ipvs_retry_atom, "ipvsrty")
-CAF_ADD_ATOM(hamesh, hamesh, ipvs_drain_tick_atom, "ipvsdtk")
+// (drain_tick_atom) to self: a draining actor checks whether its connections are gone
+CAF_ADD_ATOM(hamesh, hamesh, drain_tick_atom, "draintk")
 // (ipvs_update_atom, settings) from the lb supervisor on a reload: new settings, same listener
 CAF_ADD_ATOM(hamesh, hamesh, ipvs_update_atom, "ipvsupd")
 CAF_ADD_ATOM(hamesh, hamesh, stop_timeout_atom, "stoptmo")

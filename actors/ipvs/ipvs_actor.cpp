@@ -243,7 +243,7 @@ caf::behavior ipvs_service(self_ptr self, std::string path, service_settings cfg
                  format_duration(st.cfg.drain_timeout));
     st.stop_reason = em.reason;
     st.drain_deadline = std::chrono::steady_clock::now() + st.cfg.drain_timeout;
-    self->send(self, ipvs_drain_tick_atom_v);
+    self->send(self, drain_tick_atom_v);
   });
   return {
       [=](probe_verdict_atom, const std::string& probe_path, const std::string& verdict,
@@ -254,7 +254,7 @@ caf::behavior ipvs_service(self_ptr self, std::string path, service_settings cfg
       [=](ipvs_update_atom, std::shared_ptr<const service_settings> next) {
         update_in_place(self, *next);
       },
-      [=](ipvs_drain_tick_atom) {
+      [=](drain_tick_atom) {
         auto& st = self->state;
         auto open = st.plane->open_connections();
         bool late = std::chrono::steady_clock::now() >= st.drain_deadline;
@@ -262,7 +262,7 @@ caf::behavior ipvs_service(self_ptr self, std::string path, service_settings cfg
           if (late) st.log->warn("drain timeout: closing {} connection(s) still open", open);
           return self->quit(st.stop_reason);
         }
-        self->delayed_send(self, std::chrono::milliseconds(20), ipvs_drain_tick_atom_v);
+        self->delayed_send(self, std::chrono::milliseconds(20), drain_tick_atom_v);
       },
       [=](ipvs_drain_atom, const std::string& real, bool drained) -> caf::result<std::string> {
         auto& st = self->state;

@@ -55,6 +55,8 @@ int main(int argc, char** argv) {
       functions += " vrrp(" + std::to_string(cfg.vrrp.instances.size()) + " instances)";
     if (cfg.ipvs.enabled)
       functions += " ipvs(" + std::to_string(cfg.ipvs.services.size()) + " services)";
+    if (cfg.proxy.enabled)
+      functions += " proxy(" + std::to_string(cfg.proxy.http.size()) + " http listeners)";
     if (cfg.probe.enabled)
       functions += " probe(" + std::to_string(cfg.probe.checks.size()) + " checks)";
     if (cfg.demo.enabled) functions += " demo";

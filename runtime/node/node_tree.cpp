@@ -4,6 +4,7 @@
 
 #include "actors/ipvs/ipvs_actor.hpp"
 #include "actors/probe/probe_actor.hpp"
+#include "actors/proxy/http/http_listener_actor.hpp"
 #include "actors/ticker/ticker_actor.hpp"
 #include "actors/vrrp/vrrp_actor.hpp"
 #include "actors/vrrp/vrrp_sync_group.hpp"
@@ -116,6 +117,22 @@ std::shared_ptr<const supervisor_spec> lb_tree(const config::node_config& cfg) {
   return spec;
 }
 
+// The proxy subtree (one_for_one): one child per listener; a listener that fails costs its
+// own connections only.
+std::shared_ptr<const supervisor_spec> proxy_tree(const config::node_config& cfg) {
+  auto spec = subtree_spec(cfg, "proxy");
+  for (const auto& listener : cfg.proxy.http) {
+    child_spec c;
+    c.info = {"http/" + listener.name, "http", supervision::restart_type::permanent,
+              listener.fingerprint()};
+    c.start = [listener](caf::local_actor* parent, const std::string& path) {
+      return proxy::http::spawn_http_listener(parent, path, listener);
+    };
+    spec->children.push_back(std::move(c));
+  }
+  return spec;
+}
+
 }  // namespace
 
 std::shared_ptr<const supervisor_spec> build_node_tree(const config::node_config& cfg) {
@@ -144,6 +161,7 @@ std::shared_ptr<const supervisor_spec> build_node_tree(const config::node_config
   }
   if (cfg.vrrp.enabled || cfg.ipvs.enabled || cfg.probe.enabled)
     root->children.push_back(as_child("lb", lb_tree(cfg)));
+  if (cfg.proxy.enabled) root->children.push_back(as_child("proxy", proxy_tree(cfg)));
   if (cfg.demo.enabled) root->children.push_back(as_child("demo", demo_tree(cfg)));
   return root;
 }

@@ -163,6 +163,8 @@ int run(const options& opt, const std::string& command, const std::string& path_
                 std::cout << hamesh::ctl::render_ipvs(state);
               else if (command == "probes")
                 std::cout << hamesh::ctl::render_probes(state);
+              else if (command == "proxies")
+                std::cout << hamesh::ctl::render_proxies(state);
               else if (command == "peers")
                 std::cout << hamesh::ctl::render_peers(state);
               else
@@ -216,6 +218,9 @@ int main(int argc, char** argv) {
       "ipvs", "IPVS services like ipvsadm -Ln: scheduler, real servers, weights, connections");
   auto* probes = app.add_subcommand(
       "probes", "every health check: state, last result, latency, last transition");
+  auto* proxies = app.add_subcommand(
+      "proxies",
+      "HTTP listeners: traffic, errors by class, each pool's servers with state and load");
   std::string real;
   auto* drain = app.add_subcommand(
       "drain", "weight 0 for a real server: no new connections, existing ones finish");
@@ -286,6 +291,7 @@ int main(int argc, char** argv) {
     }
   std::string command = ipvs->parsed()      ? "ipvs"
                         : probes->parsed()  ? "probes"
+                        : proxies->parsed() ? "proxies"
                         : drain->parsed()   ? "drain"
                         : undrain->parsed() ? "undrain"
                         : vrrp->parsed()    ? "vrrp"

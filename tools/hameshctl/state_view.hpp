@@ -35,5 +35,7 @@ std::string render_vrrp(const actor_state& root);
 std::string render_ipvs(const actor_state& root);
 // Every probe: PROBE CHECK TARGET STATE LAST-RESULT LATENCY LAST-TRANSITION (actors/probe/).
 std::string render_probes(const actor_state& root);
+// Every HTTP listener (traffic, errors by class) and its pools' servers (actors/proxy/http/).
+std::string render_proxies(const actor_state& root);
 
 }  // namespace hamesh::ctl

@@ -1,0 +1,138 @@
+#include "actors/proxy/http/http_listener_actor.hpp"
+
+#include <caf/all.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/proxy/http/http_engine.hpp"
+#include "runtime/caf_types.hpp"
+#include "runtime/ipv4_text.hpp"
+#include "runtime/logging.hpp"
+#include "runtime/metrics/metric_json.hpp"
+
+namespace hamesh::proxy::http {
+namespace {
+
+// A graceful stop lets in-flight requests finish for this long (below the supervisor's
+// default shutdown_timeout of 5 s, which kills past it).
+constexpr auto drain_limit = std::chrono::seconds(3);
+
+struct listener_state {
+  std::string path;
+  http_listener_config cfg;
+  std::unique_ptr<http_engine> engine;
+  caf::error stop_reason;
+  std::chrono::steady_clock::time_point drain_deadline;
+  std::shared_ptr<spdlog::logger> log;
+};
+
+using self_ptr = caf::stateful_actor<listener_state>*;
+
+nlohmann::json fields(const listener_state& st) {
+  using c = http_engine_counters;
+  auto& k = st.engine->counters();
+  auto pools = nlohmann::json::array();
+  auto metrics = nlohmann::json::array();
+  for (size_t p = 0; p < st.cfg.engine.pools.size(); ++p) {
+    auto& pool = st.cfg.engine.pools[p];
+    auto servers = nlohmann::json::array();
+    for (size_t s = 0; s < pool.servers.size(); ++s) {
+      auto& sc = k.server(p, s);
+      auto address =
+          format_ipv4(pool.servers[s].address) + ":" + std::to_string(pool.servers[s].port);
+      bool up = sc.up.load(std::memory_order_relaxed);
+      servers.push_back({{"address", address},
+                         {"up", up},
+                         {"active", c::get(sc.active)},
+                         {"requests", c::get(sc.requests)},
+                         {"failures", c::get(sc.failures)}});
+      nlohmann::json labels = {{"pool", pool.name}, {"server", address}};
+      metrics.push_back(metrics::metric("http_server_requests_total", "counter",
+                                        "Requests sent to each backend server.",
+                                        c::get(sc.requests), labels));
+      metrics.push_back(metrics::metric("http_server_up", "gauge",
+                                        "1 while the server takes requests.", up ? 1 : 0, labels));
+    }
+    pools.push_back({{"name", pool.name},
+                     {"balance", pool.balance == http_balance::round_robin ? "rr" : "lc"},
+                     {"servers", servers}});
+  }
+  nlohmann::json responses;
+  const char* classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+  for (size_t i = 0; i < 5; ++i) {
+    responses[classes[i]] = c::get(k.responses[i]);
+    metrics.push_back(metrics::metric("http_responses_total", "counter",
+                                      "Responses sent to clients, by class.",
+                                      c::get(k.responses[i]), {{"class", classes[i]}}));
+  }
+  metrics.push_back(
+      metrics::metric("http_requests_total", "counter", "Requests received.", c::get(k.requests)));
+  metrics.push_back(metrics::metric("http_open_connections", "gauge", "Open client connections.",
+                                    c::get(k.open)));
+  return {{"listener", st.cfg.name},
+          {"listen", format_ipv4(st.cfg.engine.address) + ":" + std::to_string(st.engine->port())},
+          {"accepted", c::get(k.accepted)},
+          {"open", c::get(k.open)},
+          {"requests", c::get(k.requests)},
+          {"bytes_in", c::get(k.bytes_in)},
+          {"bytes_out", c::get(k.bytes_out)},
+          {"responses", responses},
+          {"errors",
+           {{"parse", c::get(k.parse_errors)},
+            {"not_found", c::get(k.not_found)},
+            {"bad_gateway", c::get(k.bad_gateway)},
+            {"unavailable", c::get(k.unavailable)},
+            {"gateway_timeout", c::get(k.gateway_timeout)},
+            {"request_timeout", c::get(k.request_timeout)},
+            {"handler_failures", c::get(k.handler_failures)}}},
+          {"pools", pools},
+          {"metrics", metrics}};
+}
+
+caf::behavior http_listener(self_ptr self, std::string path, http_listener_config cfg) {
+  auto& st = self->state;
+  st.path = std::move(path);
+  st.cfg = std::move(cfg);
+  st.log = logging::get(st.path);
+  st.engine = std::make_unique<http_engine>(st.cfg.engine);
+  if (auto err = st.engine->start(); !err.empty()) {
+    st.log->error("cannot start: {}", err);
+    self->quit(caf::make_error(caf::sec::runtime_error, err));
+    return {};
+  }
+  st.log->info("HTTP on {}:{}, {} pool(s), {} route(s)", format_ipv4(st.cfg.engine.address),
+               st.engine->port(), st.cfg.engine.pools.size(), st.cfg.engine.routes.size());
+  self->set_exit_handler([=](caf::exit_msg& em) {
+    auto& st = self->state;
+    st.engine->stop_accepting();
+    if (em.reason == caf::exit_reason::kill || st.engine->open_connections() == 0)
+      return self->quit(em.reason);
+    st.log->info("stopping: draining {} connection(s)", st.engine->open_connections());
+    st.stop_reason = em.reason;
+    st.drain_deadline = std::chrono::steady_clock::now() + drain_limit;
+    self->send(self, drain_tick_atom_v);
+  });
+  return {
+      [=](drain_tick_atom) {
+        auto& st = self->state;
+        if (st.engine->open_connections() == 0 ||
+            std::chrono::steady_clock::now() >= st.drain_deadline)
+          return self->quit(st.stop_reason);
+        self->delayed_send(self, std::chrono::milliseconds(20), drain_tick_atom_v);
+      },
+      [=](state_atom, const std::string&) {
+        actor_state s;
+        s.fields_json = fields(self->state).dump();
+        return s;
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_http_listener(caf::local_actor* parent, const std::string& path,
+                               const http_listener_config& cfg) {
+  return parent->spawn(http_listener, path, cfg);
+}
+
+}  // namespace hamesh::proxy::http

@@ -1,0 +1,145 @@
+#include "actors/proxy/http/http_proxy_config.hpp"
+
+#include <set>
+
+#include "actors/proxy/http/http_router.hpp"
+#include "config/name_rules.hpp"
+#include "config/table_reader.hpp"
+#include "runtime/ipv4_text.hpp"
+
+namespace hamesh::proxy::http {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::chrono::milliseconds ms(duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d);
+}
+
+std::optional<http_server_address> ipv4_endpoint(config::table_reader& t, const std::string& key,
+                                                 const std::string& text) {
+  auto colon = text.rfind(':');
+  auto addr = colon == std::string::npos ? std::nullopt : parse_ipv4(text.substr(0, colon));
+  std::string port = colon == std::string::npos ? "" : text.substr(colon + 1);
+  bool ok = addr && !port.empty() && port.size() <= 5 &&
+            port.find_first_not_of("0123456789") == std::string::npos && std::stol(port) >= 1 &&
+            std::stol(port) <= 65535;
+  if (!ok) {
+    t.error(key, "expected numeric IPv4 \"ADDRESS:PORT\" entries like \"10.0.2.1:80\", found \"" +
+                     text + "\"");
+    return std::nullopt;
+  }
+  return http_server_address{*addr, static_cast<uint16_t>(std::stol(port))};
+}
+
+}  // namespace
+
+std::string http_listener_config::fingerprint() const {
+  auto& e = engine;
+  std::string out = "listen=" + format_ipv4(e.address) + ":" + std::to_string(e.port) + ";pools=";
+  for (auto& p : e.pools) {
+    out += p.name + (p.balance == http_balance::round_robin ? "/rr" : "/lc") + "[";
+    for (auto& s : p.servers) out += format_ipv4(s.address) + ":" + std::to_string(s.port) + ",";
+    out += "]";
+  }
+  out += ";routes=";
+  for (auto& r : e.routes) {
+    out += r.pool + "|" + r.host.value_or("") + "|" + r.path_prefix.value_or("") + "|" +
+           r.path_regex.value_or("") + "|" + r.header_name.value_or("") + "=" +
+           r.header_value.value_or("") + "|";
+    for (auto& m : r.methods) out += m + " ";
+    out += ";";
+  }
+  out += ";default=" + e.default_pool.value_or("") +
+         ";limits=" + std::to_string(e.limits.max_head) + "," +
+         std::to_string(e.limits.max_header_fields) + "," + std::to_string(e.limits.max_target) +
+         "," + std::to_string(e.limits.max_body) +
+         ";timeouts=" + std::to_string(e.client_idle_timeout.count()) + "," +
+         std::to_string(e.request_head_timeout.count()) + "," +
+         std::to_string(e.backend_connect_timeout.count()) + "," +
+         std::to_string(e.backend_response_timeout.count()) +
+         ";forwarded=" + (e.forwarded_headers ? "1" : "0");
+  return out;
+}
+
+std::vector<http_listener_config> parse_http_listeners(config::table_reader& proxy) {
+  std::vector<http_listener_config> out;
+  std::set<std::string> names;
+  for (auto& t : proxy.array_of_tables("http")) {
+    http_listener_config l;
+    auto& e = l.engine;
+    if (auto v = t.unique_name("name", names, "HTTP listener")) l.name = *v;
+    if (auto ep = t.endpoint("listen", true)) {
+      if (auto addr = parse_ipv4(ep->first)) {
+        e.address = *addr;
+        e.port = ep->second;
+      } else {
+        t.error("listen",
+                "expected a numeric IPv4 address and port like \"10.0.0.100:80\", found \"" +
+                    ep->first + "\"");
+      }
+    }
+    std::set<std::string> pools;
+    for (auto& p : t.array_of_tables("pool")) {
+      http_pool_settings pool;
+      if (auto v = p.unique_name("name", pools, "pool")) pool.name = *v;
+      if (auto v = p.choice("balance", {"rr", "lc"}))
+        pool.balance = *v == "rr" ? http_balance::round_robin : http_balance::least_connections;
+      if (auto servers = p.string_array("servers", true)) {
+        for (auto& s : *servers)
+          if (auto a = ipv4_endpoint(p, "servers", s)) pool.servers.push_back(*a);
+        if (servers->empty())
+          p.error("servers", "expected at least one server, found an empty array");
+      }
+      p.finish();
+      e.pools.push_back(std::move(pool));
+    }
+    if (e.pools.empty()) t.error("pool", "expected at least one [[proxy.http.pool]]");
+    auto known_pool = [&](config::table_reader& r, const std::string& key,
+                          const std::string& name) {
+      if (!pools.count(name))
+        r.error(key, "no [[proxy.http.pool]] named \"" + name + "\" in this listener");
+    };
+    for (auto& r : t.array_of_tables("route")) {
+      http_route_rule rule;
+      if (auto v = r.string("pool", true)) {
+        rule.pool = *v;
+        known_pool(r, "pool", *v);
+      }
+      if (auto v = r.string("host")) rule.host = *v;
+      if (auto v = r.string("path_prefix")) rule.path_prefix = *v;
+      if (auto v = r.string("path_regex")) rule.path_regex = *v;
+      if (auto v = r.string_array("methods")) rule.methods = *v;
+      if (auto v = r.string("header")) rule.header_name = *v;
+      if (auto v = r.string("header_value")) rule.header_value = *v;
+      // The router checks what only it knows (regex syntax, host patterns, methods).
+      auto built = http_router::make({rule});
+      if (!built.router) r.error("", built.error.text);
+      r.finish();
+      e.routes.push_back(std::move(rule));
+    }
+    if (auto v = t.string("default_pool")) {
+      known_pool(t, "default_pool", *v);
+      e.default_pool = *v;
+    } else if (e.pools.size() == 1) {
+      e.default_pool = e.pools.front().name;  // one pool: everything goes there
+    }
+    if (auto v = t.duration_value("client_idle_timeout", 100ms, 1h)) e.client_idle_timeout = ms(*v);
+    if (auto v = t.duration_value("request_head_timeout", 10ms, 10min))
+      e.request_head_timeout = ms(*v);
+    if (auto v = t.duration_value("backend_connect_timeout", 1ms, 10min))
+      e.backend_connect_timeout = ms(*v);
+    if (auto v = t.duration_value("backend_response_timeout", 10ms, 1h))
+      e.backend_response_timeout = ms(*v);
+    if (auto v = t.boolean("forwarded_headers")) e.forwarded_headers = *v;
+    if (auto v = t.integer("max_header_bytes", 1024, 1 << 20)) e.limits.max_head = size_t(*v);
+    if (auto v = t.integer("max_header_fields", 1, 10000)) e.limits.max_header_fields = size_t(*v);
+    if (auto v = t.integer("max_target_bytes", 64, 1 << 20)) e.limits.max_target = size_t(*v);
+    if (auto v = t.integer("max_body_bytes", 0, int64_t(1) << 40)) e.limits.max_body = uint64_t(*v);
+    t.finish();
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+}  // namespace hamesh::proxy::http
