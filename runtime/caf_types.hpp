@@ -55,10 +55,11 @@ CAF_ADD_ATOM(hamesh, hamesh, probe_subscribe_atom, "prbsub")
 CAF_ADD_ATOM(hamesh, hamesh, probe_verdict_atom, "prbvrd")
 CAF_ADD_ATOM(hamesh, hamesh, probe_result_atom, "prbres")
 CAF_ADD_ATOM(hamesh, hamesh, probe_tick_atom, "prbtick")
+// (probe_retry_atom, path) to a probe follower (actors/probe/probe_follower.hpp): look it up again
+CAF_ADD_ATOM(hamesh, hamesh, probe_retry_atom, "prbrty")
 // (ipvs_drain_atom, real, drained) to an IPVS service -> text: take a real server out of (or
 // back into) rotation; existing connections finish
 CAF_ADD_ATOM(hamesh, hamesh, ipvs_drain_atom, "ipvsdrn")
-CAF_ADD_ATOM(hamesh, hamesh, ipvs_retry_atom, "ipvsrty")
 // (drain_tick_atom) to self: a draining actor checks whether its connections are gone
 CAF_ADD_ATOM(hamesh, hamesh, drain_tick_atom, "draintk")
 // (ipvs_update_atom, settings) from the lb supervisor on a reload: new settings, same listener

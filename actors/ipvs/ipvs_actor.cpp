@@ -4,12 +4,14 @@
 
 #include <deque>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "actors/ipvs/kernel_ipvs.hpp"
 #include "actors/ipvs/nft_dnat.hpp"
 #include "actors/ipvs/service_table.hpp"
 #include "actors/ipvs/tcp_forwarder.hpp"
 #include "actors/ipvs/udp_forwarder.hpp"
+#include "actors/probe/probe_follower.hpp"
 #include "runtime/caf_types.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/metrics/metric_json.hpp"
@@ -17,15 +19,13 @@
 namespace hamesh::ipvs {
 namespace {
 
-constexpr auto resubscribe_after = std::chrono::milliseconds(200);
-
 struct ipvs_state {
   std::string path;
   service_settings cfg;
   std::unique_ptr<service_table> table;
   std::unique_ptr<data_plane> plane;
-  std::map<std::string, size_t> probe_paths;            // probe path -> real index
-  std::map<caf::actor_addr, std::string> probe_actors;  // subscribed probes, by address
+  std::map<std::string, size_t> probe_paths;  // probe path -> real index
+  probe::probe_follower probes;
   bool in_quorum = true;
   caf::error stop_reason;  // set while draining before a graceful stop
   std::chrono::steady_clock::time_point drain_deadline;
@@ -65,19 +65,10 @@ void republish(self_ptr self) {
   }
 }
 
-void subscribe(self_ptr self, const std::string& probe_path) {
-  auto node = self->system().registry().get(node_registry_name);
-  auto retry = [=] { self->delayed_send(self, resubscribe_after, ipvs_retry_atom_v, probe_path); };
-  if (!node) return retry();
-  self->request(caf::actor_cast<caf::actor>(node), std::chrono::seconds(2), lookup_atom_v,
-                probe_path)
-      .then(
-          [=](caf::actor& probe) {
-            self->state.probe_actors[probe.address()] = probe_path;
-            self->monitor(probe);
-            self->send(probe, probe_subscribe_atom_v);
-          },
-          [=](caf::error&) { retry(); });  // not started yet (it comes after us), or restarting
+std::set<std::string> keys(const std::map<std::string, size_t>& m) {
+  std::set<std::string> out;
+  for (auto& [k, v] : m) out.insert(k);
+  return out;
 }
 
 void on_verdict(self_ptr self, const std::string& probe_path, const std::string& verdict,
@@ -129,10 +120,8 @@ void update_in_place(self_ptr self, const service_settings& next) {
   }
   st.cfg = next;
   st.table = std::move(table);
-  auto paths = probe_paths_of(st);
-  for (auto& [p, index] : paths)  // new real servers' probes come up after this update
-    if (!st.probe_paths.count(p)) subscribe(self, p);
-  st.probe_paths = std::move(paths);
+  st.probe_paths = probe_paths_of(st);  // new real servers' probes come up after this update
+  st.probes.follow(self, keys(st.probe_paths));
   st.log->info("updated in place: {} over {} real server(s), {} open connection(s) kept",
                to_string(next.scheduler), next.reals.size(), st.plane->open_connections());
   republish(self);
@@ -221,17 +210,9 @@ caf::behavior ipvs_service(self_ptr self, std::string path, service_settings cfg
                st.cfg.endpoint(), to_string(st.cfg.scheduler), st.cfg.reals.size(),
                to_string(st.cfg.dataplane));
   st.probe_paths = probe_paths_of(st);
-  for (auto& [p, index] : st.probe_paths) subscribe(self, p);
-  self->set_down_handler([=](caf::down_msg& dm) {
-    auto& st = self->state;
-    auto it = st.probe_actors.find(dm.source);
-    if (it == st.probe_actors.end()) return;
-    auto p = it->second;
-    st.probe_actors.erase(it);
-    if (!st.probe_paths.count(p)) return;  // a reload removed its real server
-    // The probe is restarting: its last verdict stands until the new one speaks.
-    self->delayed_send(self, resubscribe_after, ipvs_retry_atom_v, p);
-  });
+  st.probes.follow(self, keys(st.probe_paths));
+  // A probe restarting: its last verdict stands until the new one speaks.
+  self->set_down_handler([=](caf::down_msg& dm) { self->state.probes.on_down(self, dm.source); });
   self->set_exit_handler([=](caf::exit_msg& em) {
     auto& st = self->state;
     st.plane->stop_accepting();
@@ -248,8 +229,8 @@ caf::behavior ipvs_service(self_ptr self, std::string path, service_settings cfg
   return {
       [=](probe_verdict_atom, const std::string& probe_path, const std::string& verdict,
           const std::string& detail) { on_verdict(self, probe_path, verdict, detail); },
-      [=](ipvs_retry_atom, const std::string& probe_path) {
-        if (self->state.probe_paths.count(probe_path)) subscribe(self, probe_path);
+      [=](probe_retry_atom, const std::string& probe_path) {
+        self->state.probes.retry(self, probe_path);
       },
       [=](ipvs_update_atom, std::shared_ptr<const service_settings> next) {
         update_in_place(self, *next);

@@ -130,6 +130,12 @@ std::shared_ptr<const supervisor_spec> proxy_tree(const config::node_config& cfg
     };
     spec->children.push_back(std::move(c));
   }
+  for (const auto& listener : cfg.proxy.http)
+    for (size_t p = 0; p < listener.pool_checks.size(); ++p)
+      if (listener.pool_checks[p])
+        for (size_t srv = 0; srv < listener.engine.pools[p].servers.size(); ++srv)
+          spec->children.push_back(
+              probe_child(listener.probe_name(p, srv), listener.check_for(p, srv)));
   return spec;
 }
 

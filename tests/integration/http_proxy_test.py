@@ -14,7 +14,7 @@ BIN = os.path.abspath(sys.argv[1])
 
 
 def main():
-    static, app = HttpBackend("static"), HttpBackend("app")
+    static, app, app2 = HttpBackend("static"), HttpBackend("app"), HttpBackend("app2")
     port = free_port()
     config = f"""
 [node]
@@ -33,7 +33,14 @@ max_header_bytes = 2048
   servers = ["{static.address}"]
   [[proxy.http.pool]]
   name = "dynamic"
-  servers = ["{app.address}"]
+  servers = ["{app.address}", "{app2.address}"]
+    [proxy.http.pool.check]
+    kind = "http"
+    path = "/health"
+    interval = "200ms"
+    timeout = "100ms"
+    rise = 1
+    fall = 1
   [[proxy.http.route]]
   pool = "static"
   path_prefix = "/static/"
@@ -49,9 +56,11 @@ max_header_bytes = 2048
             r = conn.getresponse()
             answers.append((path, r.status, r.read().decode().strip()))
         conn.close()
-        assert answers == [("/static/logo.png", 200, "static"), ("/mail/inbox", 200, "app"),
-                           ("/static/app.css", 200, "static"), ("/", 200, "app")], answers
-        headers = dict(app.requests[-1][1])
+        app_names = [a[2] for a in answers if a[0] in ("/mail/inbox", "/")]
+        assert [a[:2] for a in answers] == [("/static/logo.png", 200), ("/mail/inbox", 200),
+                                            ("/static/app.css", 200), ("/", 200)], answers
+        assert answers[0][2] == answers[2][2] == "static" and sorted(app_names) == ["app", "app2"], answers
+        headers = dict((app.requests + app2.requests)[-1][1])
         assert headers.get("X-Forwarded-For") == "127.0.0.1", headers
         print("routing ok over one keep-alive connection: /static/* -> static, the rest -> app; "
               "X-Forwarded-For set")
@@ -67,6 +76,18 @@ max_header_bytes = 2048
                 data += chunk
             s.close()
             return data
+        # An active check fails app2 (its /health answers 503): no request goes there.
+        app2.health_status = 503
+        wait_for("app2 down", lambda: "pool dynamic: 127.0.0.1_" + str(app2.port) + " is down" in node.log_text())
+        served = len(app2.requests)
+        for _ in range(6):
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            c.request("GET", "/mail/inbox")
+            r = c.getresponse()
+            assert r.status == 200 and r.read().decode().strip() == "app"
+            c.close()
+        assert [p for p, _ in app2.requests[served:] if p != "/health"] == [], "a failed server gets no request"
+        print("active HTTP check: app2's /health -> 503, app2 taken out, 6 of 6 requests to app")
         before = len(app.requests)
         smuggle = raw(b"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n"
                       b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /admin HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -83,6 +104,7 @@ max_header_bytes = 2048
         node.cleanup()
         static.stop()
         app.stop()
+        app2.stop()
     print("PASS http_proxy_test")
 
 

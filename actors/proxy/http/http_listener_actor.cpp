@@ -3,7 +3,9 @@
 #include <caf/all.hpp>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
+#include "actors/probe/probe_follower.hpp"
 #include "actors/proxy/http/http_engine.hpp"
 #include "runtime/caf_types.hpp"
 #include "runtime/ipv4_text.hpp"
@@ -21,6 +23,8 @@ struct listener_state {
   std::string path;
   http_listener_config cfg;
   std::unique_ptr<http_engine> engine;
+  probe::probe_follower probes;
+  std::map<std::string, std::pair<size_t, size_t>> probe_servers;  // probe path -> pool, server
   caf::error stop_reason;
   std::chrono::steady_clock::time_point drain_deadline;
   std::shared_ptr<spdlog::logger> log;
@@ -102,6 +106,18 @@ caf::behavior http_listener(self_ptr self, std::string path, http_listener_confi
   }
   st.log->info("HTTP on {}:{}, {} pool(s), {} route(s)", format_ipv4(st.cfg.engine.address),
                st.engine->port(), st.cfg.engine.pools.size(), st.cfg.engine.routes.size());
+  // Pools with a check: a probe per server, in the proxy subtree beside this listener.
+  auto subtree = st.path.substr(0, st.path.rfind("http/"));
+  std::set<std::string> paths;
+  for (size_t p = 0; p < st.cfg.pool_checks.size(); ++p)
+    if (st.cfg.pool_checks[p])
+      for (size_t s = 0; s < st.cfg.engine.pools[p].servers.size(); ++s) {
+        auto path = subtree + st.cfg.probe_name(p, s);
+        st.probe_servers[path] = {p, s};
+        paths.insert(path);
+      }
+  st.probes.follow(self, paths);
+  self->set_down_handler([=](caf::down_msg& dm) { self->state.probes.on_down(self, dm.source); });
   self->set_exit_handler([=](caf::exit_msg& em) {
     auto& st = self->state;
     st.engine->stop_accepting();
@@ -113,6 +129,20 @@ caf::behavior http_listener(self_ptr self, std::string path, http_listener_confi
     self->send(self, drain_tick_atom_v);
   });
   return {
+      [=](probe_verdict_atom, const std::string& path, const std::string& verdict,
+          const std::string& detail) {
+        auto& st = self->state;
+        auto it = st.probe_servers.find(path);
+        if (it == st.probe_servers.end()) return;
+        auto [pool, server] = it->second;
+        bool up = verdict != "down";  // unknown counts as up, as for IPVS
+        auto& name = st.cfg.engine.pools[pool].name;
+        if (st.engine->counters().server(pool, server).up.load() != up)
+          st.log->log(up ? spdlog::level::info : spdlog::level::warn, "pool {}: {} is {} ({})",
+                      name, path.substr(path.rfind('/') + 1), up ? "up" : "down", detail);
+        st.engine->set_server_up(name, server, up);
+      },
+      [=](probe_retry_atom, const std::string& path) { self->state.probes.retry(self, path); },
       [=](drain_tick_atom) {
         auto& st = self->state;
         if (st.engine->open_connections() == 0 ||

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "actors/probe/probe_config.hpp"
 #include "actors/proxy/http/http_router.hpp"
 #include "config/name_rules.hpp"
 #include "config/table_reader.hpp"
@@ -37,8 +38,11 @@ std::optional<http_server_address> ipv4_endpoint(config::table_reader& t, const 
 std::string http_listener_config::fingerprint() const {
   auto& e = engine;
   std::string out = "listen=" + format_ipv4(e.address) + ":" + std::to_string(e.port) + ";pools=";
-  for (auto& p : e.pools) {
-    out += p.name + (p.balance == http_balance::round_robin ? "/rr" : "/lc") + "[";
+  for (size_t i = 0; i < e.pools.size(); ++i) {
+    auto& p = e.pools[i];
+    bool checked = i < pool_checks.size() && pool_checks[i].has_value();
+    out += p.name + (p.balance == http_balance::round_robin ? "/rr" : "/lc") +
+           (checked ? "/checked" : "") + "[";
     for (auto& s : p.servers) out += format_ipv4(s.address) + ":" + std::to_string(s.port) + ",";
     out += "]";
   }
@@ -60,6 +64,20 @@ std::string http_listener_config::fingerprint() const {
          std::to_string(e.backend_response_timeout.count()) +
          ";forwarded=" + (e.forwarded_headers ? "1" : "0");
   return out;
+}
+
+std::string http_listener_config::probe_name(size_t pool, size_t server) const {
+  auto& s = engine.pools[pool].servers[server];
+  return "probe/http/" + name + "/" + engine.pools[pool].name + "/" + format_ipv4(s.address) + "_" +
+         std::to_string(s.port);
+}
+
+probe::check_settings http_listener_config::check_for(size_t pool, size_t server) const {
+  auto c = *pool_checks[pool];
+  auto& s = engine.pools[pool].servers[server];
+  c.host = format_ipv4(s.address);
+  if (c.port == 0) c.port = s.port;
+  return c;
 }
 
 std::vector<http_listener_config> parse_http_listeners(config::table_reader& proxy) {
@@ -91,8 +109,14 @@ std::vector<http_listener_config> parse_http_listeners(config::table_reader& pro
         if (servers->empty())
           p.error("servers", "expected at least one server, found an empty array");
       }
+      std::optional<probe::check_settings> check;
+      if (auto c = p.table("check")) {
+        check = probe::parse_check(*c, "0.0.0.0", 0);  // aimed at each server by check_for()
+        c->finish();
+      }
       p.finish();
       e.pools.push_back(std::move(pool));
+      l.pool_checks.push_back(std::move(check));
     }
     if (e.pools.empty()) t.error("pool", "expected at least one [[proxy.http.pool]]");
     auto known_pool = [&](config::table_reader& r, const std::string& key,

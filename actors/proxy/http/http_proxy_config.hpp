@@ -4,6 +4,9 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
+#include "actors/probe/check_settings.hpp"
 #include "actors/proxy/http/http_engine_settings.hpp"
 
 namespace hamesh::config {
@@ -15,8 +18,14 @@ namespace hamesh::proxy::http {
 struct http_listener_config {
   std::string name;
   http_engine_settings engine;
+  // Per pool (same order), the [proxy.http.pool.check] each of its servers gets.
+  std::vector<std::optional<probe::check_settings>> pool_checks;
 
   std::string fingerprint() const;
+  // The probe of server `server` of pool `pool`, relative to the proxy subtree:
+  // "probe/http/<listener>/<pool>/<ip>_<port>", and the check aimed at it.
+  std::string probe_name(size_t pool, size_t server) const;
+  probe::check_settings check_for(size_t pool, size_t server) const;
 };
 
 // Reads the [[proxy.http]] array of the [proxy] table.
