@@ -34,6 +34,8 @@ max_header_bytes = 2048
   [[proxy.http.pool]]
   name = "dynamic"
   servers = ["{app.address}", "{app2.address}"]
+  affinity = "cookie"
+  cookie = "WEBMAIL_SRV"
     [proxy.http.pool.check]
     kind = "http"
     path = "/health"
@@ -76,6 +78,24 @@ max_header_bytes = 2048
                 data += chunk
             s.close()
             return data
+        # Cookie affinity: the first answer pins the client, the next ones follow the cookie.
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        c.request("GET", "/mail/inbox")
+        r = c.getresponse()
+        first = r.read().decode().strip()
+        cookie = r.getheader("Set-Cookie")
+        assert cookie and cookie.startswith("WEBMAIL_SRV=h") and "HttpOnly" in cookie, cookie
+        pin = cookie.split(";")[0]
+        seen = set()
+        for _ in range(6):
+            c.request("GET", "/mail/inbox", headers={"Cookie": "lang=en; " + pin})
+            r = c.getresponse()
+            seen.add(r.read().decode().strip())
+            assert r.getheader("Set-Cookie") is None, "a pinned client gets no new cookie"
+        c.close()
+        assert seen == {first}, f"cookie affinity: pinned to {first}, served by {seen}"
+        print(f"cookie affinity: {pin} pins the client to {first} for 6 of 6 requests")
+
         # An active check fails app2 (its /health answers 503): no request goes there.
         app2.health_status = 503
         wait_for("app2 down", lambda: "pool dynamic: 127.0.0.1_" + str(app2.port) + " is down" in node.log_text())

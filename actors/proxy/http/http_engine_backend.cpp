@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "actors/proxy/http/http_affinity.hpp"
 #include "actors/proxy/http/http_engine_impl.hpp"
 
 namespace hamesh::proxy::http {
@@ -19,7 +20,7 @@ constexpr size_t read_chunk = 64 * 1024;
 bool http_engine::impl::dispatch(http_client_conn& c, int status_when_none) {
   auto& pool = pools_[c.request.pool];
   for (;;) {
-    auto s = pool.picker.pick(now_, c.request.failed_server);
+    auto s = pool.picker.pick(now_, c.request.failed_server, c.request.preferred);
     if (!s) {
       http_engine_counters::add(status_when_none == 503 ? counters_.unavailable
                                                         : counters_.bad_gateway);
@@ -28,6 +29,8 @@ bool http_engine::impl::dispatch(http_client_conn& c, int status_when_none) {
     }
     auto& sc = counters_.server(c.request.pool, *s);
     c.request.server = *s;
+    c.request.set_cookie = settings_.pools[c.request.pool].affinity == http_affinity::cookie &&
+                           c.request.preferred != s;
     ++c.request.attempts;
     pool.picker.request_started(*s);
     c.request.counted = true;
@@ -167,10 +170,17 @@ void http_engine::impl::feed_response(http_backend_conn& b, std::string_view inp
         // or when the response itself says so (its own version/Connection, or read-to-close).
         c.request.close_after = c.request.close_after || !c.request.keep_alive || draining_ ||
                                 c.eof || !c.request.done || !head.keep_alive;
+        std::string extra;
         if (c.request.close_after && !head.headers.has_token("Connection", "close"))
-          c.out.append(head.with_fields("Connection: close\r\n"));
-        else
+          extra += "Connection: close\r\n";
+        if (c.request.set_cookie && head.status >= 200) {
+          auto& pool = settings_.pools[c.request.pool];
+          extra += affinity_cookie_line(pool.cookie_name, pool.servers[c.request.server]);
+        }
+        if (extra.empty())
           c.out.append(ev.data.data(), ev.data.size());
+        else
+          c.out.append(head.with_fields(extra));
         mark_ready(c);
         break;
       }

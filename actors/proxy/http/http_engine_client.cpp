@@ -4,8 +4,10 @@
 
 #include <cerrno>
 
+#include "actors/proxy/http/http_affinity.hpp"
 #include "actors/proxy/http/http_engine_impl.hpp"
 #include "actors/proxy/http/http_forwarded_head.hpp"
+#include "runtime/ipv4_text.hpp"
 
 namespace hamesh::proxy::http {
 namespace {
@@ -160,6 +162,13 @@ void http_engine::impl::on_request_head(http_client_conn& c) {
     return reply(c, 404);
   }
   c.request.pool = pool_index_of(route->pool);
+  auto& pool_settings = settings_.pools[c.request.pool];
+  if (pool_settings.affinity == http_affinity::cookie)
+    c.request.preferred =
+        server_from_cookie(head.headers, pool_settings.cookie_name, pool_settings.servers);
+  else if (pool_settings.affinity == http_affinity::source)
+    if (auto address = parse_ipv4(c.ip))
+      c.request.preferred = server_from_source(*address, pool_settings.servers.size());
   c.request.replay = forwarded_request_head(head, c.ip, settings_.forwarded_headers);
   c.state = http_client_conn::phase::in_request;
   dispatch(c, 503);

@@ -55,6 +55,8 @@ struct http_request_state {
   bool counted = false;  // counted in the server's outstanding requests
   int attempts = 0;
   std::optional<size_t> failed_server;
+  std::optional<size_t> preferred;  // session affinity's server, when the pool has one
+  bool set_cookie = false;          // pin the client to the server that answers
   // The bytes sent so far (head and body), to send again on a retry; dropped past a cap.
   std::string replay;
   bool replayable = true;

@@ -23,10 +23,18 @@ struct http_server_address {
   uint16_t port = 0;
 };
 
+enum class http_affinity {
+  none,
+  cookie,  // the proxy inserts a cookie naming the server and honours it (http_affinity.hpp)
+  source,  // the client's address picks the server
+};
+
 struct http_pool_settings {
   std::string name;
   std::vector<http_server_address> servers;
   http_balance balance = http_balance::round_robin;
+  http_affinity affinity = http_affinity::none;
+  std::string cookie_name = "HAMESH_SERVER";
 };
 
 struct http_engine_settings {

@@ -41,8 +41,9 @@ std::string http_listener_config::fingerprint() const {
   for (size_t i = 0; i < e.pools.size(); ++i) {
     auto& p = e.pools[i];
     bool checked = i < pool_checks.size() && pool_checks[i].has_value();
-    out += p.name + (p.balance == http_balance::round_robin ? "/rr" : "/lc") +
-           (checked ? "/checked" : "") + "[";
+    out += p.name + (p.balance == http_balance::round_robin ? "/rr" : "/lc") + "/aff" +
+           std::to_string(int(p.affinity)) + ":" + p.cookie_name + (checked ? "/checked" : "") +
+           "[";
     for (auto& s : p.servers) out += format_ipv4(s.address) + ":" + std::to_string(s.port) + ",";
     out += "]";
   }
@@ -103,6 +104,16 @@ std::vector<http_listener_config> parse_http_listeners(config::table_reader& pro
       if (auto v = p.unique_name("name", pools, "pool")) pool.name = *v;
       if (auto v = p.choice("balance", {"rr", "lc"}))
         pool.balance = *v == "rr" ? http_balance::round_robin : http_balance::least_connections;
+      if (auto v = p.choice("affinity", {"none", "cookie", "source"}))
+        pool.affinity = *v == "cookie"   ? http_affinity::cookie
+                        : *v == "source" ? http_affinity::source
+                                         : http_affinity::none;
+      if (auto v = p.string("cookie")) {
+        // RFC 6265 §4.1.1: a cookie-name is a token.
+        bool ok = !v->empty() && v->find_first_of(" \t\"(),/:;<=>?@[\\]{}") == std::string::npos;
+        if (!ok) p.error("cookie", "expected a cookie name (an HTTP token), found \"" + *v + "\"");
+        pool.cookie_name = *v;
+      }
       if (auto servers = p.string_array("servers", true)) {
         for (auto& s : *servers)
           if (auto a = ipv4_endpoint(p, "servers", s)) pool.servers.push_back(*a);

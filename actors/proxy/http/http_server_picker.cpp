@@ -15,8 +15,10 @@ bool http_server_picker::eligible(size_t server, time_point now) const {
   return s.probed_up && now >= s.down_until;
 }
 
-std::optional<size_t> http_server_picker::pick(time_point now, std::optional<size_t> exclude) {
+std::optional<size_t> http_server_picker::pick(time_point now, std::optional<size_t> exclude,
+                                               std::optional<size_t> prefer) {
   size_t n = servers_.size();
+  if (prefer && *prefer < n && prefer != exclude && eligible(*prefer, now)) return prefer;
   std::optional<size_t> best;
   for (size_t k = 0; k < n; ++k) {
     size_t i = (cursor_ + k) % n;

@@ -19,8 +19,10 @@ class http_server_picker {
   http_server_picker(size_t servers, http_balance balance, unsigned failures_to_mark_down,
                      std::chrono::steady_clock::duration cooldown);
 
-  // An eligible server other than `exclude` (the one a retry leaves), or nullopt.
-  std::optional<size_t> pick(time_point now, std::optional<size_t> exclude = std::nullopt);
+  // An eligible server other than `exclude` (the one a retry leaves), or nullopt; `prefer`
+  // (session affinity) when it is eligible.
+  std::optional<size_t> pick(time_point now, std::optional<size_t> exclude = std::nullopt,
+                             std::optional<size_t> prefer = std::nullopt);
 
   void request_started(size_t server) { ++servers_[server].outstanding; }
   void request_finished(size_t server);
