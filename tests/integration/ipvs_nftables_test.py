@@ -11,26 +11,10 @@ import subprocess
 import sys
 from collections import Counter
 
-from harness import Node, wait_for
-from netns import Topology, require_root, sh
+from harness import wait_for
+from netns import NsNode, Topology, require_root, sh
 
 VIP = "10.77.0.100"
-
-
-class NsNode(Node):
-    def __init__(self, topo, host, bin_dir, text):
-        super().__init__(bin_dir, text, f"nft-{host}")
-        self.topo, self.host = topo, host
-
-    def start(self):
-        self.stderr = open(os.path.join(self.dir, "stderr"), "a")
-        self.proc = subprocess.Popen(self.exec_prefix() + [os.path.join(self.bin_dir, "hamesh-node"), "--config", self.config],
-                                     cwd=self.dir, stdout=self.stderr, stderr=subprocess.STDOUT)
-        wait_for("node up", lambda: self.proc.poll() is None and "control endpoint listening" in self.log_text(), timeout=15)
-        self.port = 4790
-
-    def exec_prefix(self):
-        return self.topo.exec_prefix(self.host)
 
 
 def service(name, port, scheduler, reals, dataplane="nftables"):
@@ -78,7 +62,7 @@ def main():
                   + service("rr", 80, "rr", [(r1, 1), (r2, 1)])
                   + service("wrr", 81, "wrr", [(r1, 2), (r2, 1)])
                   + service("sh", 82, "sh", [(r1, 1), (r2, 1)]))
-        node = NsNode(topo, "lb", bin_dir, config)
+        node = NsNode(topo, "lb", bin_dir, config, "nft")
         node.start()
 
         def ipvs():

@@ -10,26 +10,10 @@ import subprocess
 import sys
 from collections import Counter
 
-from harness import Node, wait_for
-from netns import Topology, require_root
+from harness import wait_for
+from netns import NsNode, Topology, require_root
 
 VIP = "10.77.0.100"
-
-
-class NsNode(Node):
-    def __init__(self, topo, host, bin_dir, text):
-        super().__init__(bin_dir, text, f"lbpair-{host}")
-        self.topo, self.host = topo, host
-
-    def start(self):
-        self.stderr = open(os.path.join(self.dir, "stderr"), "a")
-        self.proc = subprocess.Popen(self.exec_prefix() + [os.path.join(self.bin_dir, "hamesh-node"), "--config", self.config],
-                                     cwd=self.dir, stdout=self.stderr, stderr=subprocess.STDOUT)
-        wait_for(f"{self.host} up", lambda: self.proc.poll() is None and "control endpoint listening" in self.log_text(), timeout=15)
-        self.port = 4790
-
-    def exec_prefix(self):
-        return self.topo.exec_prefix(self.host)
 
 
 def lb_config(name, priority):
@@ -84,8 +68,8 @@ def main():
         def holders():
             return "".join(h[-1] for h in ("lb1", "lb2") if topo.has_address(h, VIP))
 
-        nodes["lb1"] = NsNode(topo, "lb1", bin_dir, lb_config("lb1", 150))
-        nodes["lb2"] = NsNode(topo, "lb2", bin_dir, lb_config("lb2", 100))
+        nodes["lb1"] = NsNode(topo, "lb1", bin_dir, lb_config("lb1", 150), "lbpair")
+        nodes["lb2"] = NsNode(topo, "lb2", bin_dir, lb_config("lb2", 100), "lbpair")
         for n in nodes.values():
             n.start()
         wait_for("lb1 holds the VIP", lambda: holders() == "1")

@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+from harness import Node, wait_for
+
 
 def require_root(test_name):
     """Exits 77 (ctest's skip code) with the reason when namespaces cannot be made here."""
@@ -65,3 +67,29 @@ class Topology:
         for ns in reversed(self.created):
             sh("ip", "netns", "del", ns, check=False)
         self.created = []
+
+
+class NsNode(Node):
+    """A Node whose process runs inside a namespace of a Topology (its control endpoint is
+    that namespace's loopback, port 4790)."""
+
+    def __init__(self, topo, host, bin_dir, text, label="ns"):
+        super().__init__(bin_dir, text, f"{label}-{host}")
+        self.topo, self.host = topo, host
+
+    def start(self):
+        self.stderr = open(os.path.join(self.dir, "stderr"), "a")
+        self.proc = subprocess.Popen(self.exec_prefix() + [os.path.join(self.bin_dir, "hamesh-node"), "--config", self.config],
+                                     cwd=self.dir, stdout=self.stderr, stderr=subprocess.STDOUT)
+        wait_for(f"{self.host} up", lambda: self.proc.poll() is None and "control endpoint listening" in self.log_text(), timeout=15)
+        self.port = 4790
+
+    def exec_prefix(self):
+        return self.topo.exec_prefix(self.host)
+
+    def restart_with(self, text):
+        """Starts it again with `text` as its config (the log goes on, marked)."""
+        self.write_config(text)
+        with open(self.log, "a") as f:
+            f.write("--- restart ---\n")
+        self.start()

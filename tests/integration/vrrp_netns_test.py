@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 from harness import Node, wait_for
+import netns
 from netns import Topology, require_root
 
 VIP = "10.77.0.100"
@@ -49,32 +50,15 @@ restart = "temporary"
     return text
 
 
-class NsNode(Node):
-    """A Node whose process runs inside a namespace (it listens on that namespace's loopback)."""
+class NsNode(netns.NsNode):
+    """A namespaced node with its VRRP instance's state at hand."""
 
     def __init__(self, topo, host, bin_dir, text):
-        super().__init__(bin_dir, text, f"vrrp-{host}")
-        self.topo, self.host = topo, host
-
-    def start(self):
-        self.stderr = open(os.path.join(self.dir, "stderr"), "a")
-        self.proc = subprocess.Popen(self.exec_prefix() + [os.path.join(self.bin_dir, "hamesh-node"), "--config", self.config],
-                                     cwd=self.dir, stdout=self.stderr, stderr=subprocess.STDOUT)
-        wait_for(f"{self.host} up", lambda: self.proc.poll() is None and "control endpoint listening" in self.log_text(), timeout=15)
-        self.port = 4790
-
-    def exec_prefix(self):
-        return self.topo.exec_prefix(self.host)
+        super().__init__(topo, host, bin_dir, text, "vrrp")
 
     def vrrp(self, instance="VI_1"):
         rc, out = self.ctl("show", f"lb/vrrp/{instance}")
         return out["fields"] if rc == 0 else {}
-
-    def restart_with(self, text):
-        self.write_config(text)
-        with open(self.log, "a") as f:
-            f.write("--- restart ---\n")
-        self.start()
 
 
 def main():
