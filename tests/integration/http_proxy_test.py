@@ -28,6 +28,8 @@ name = "web"
 listen = "127.0.0.1:{port}"
 default_pool = "dynamic"
 max_header_bytes = 2048
+access_log = "json"
+access_log_file = "access.log"
   [[proxy.http.pool]]
   name = "static"
   servers = ["{static.address}"]
@@ -116,6 +118,19 @@ max_header_bytes = 2048
         big = raw(b"GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + b"x" * 4000 + b"\r\n\r\n")
         assert big.startswith(b"HTTP/1.1 431"), big[:80]
         print("CL+TE smuggling attempt -> 400 and closed, nothing forwarded; 4 KB header -> 431")
+
+        import json
+        access = os.path.join(node.conf_dir, "access.log")  # relative to the config's folder
+        lines = wait_for("the access log", lambda: (lambda t: t if t.count("\n") >= 19 else None)(
+            open(access).read() if os.path.exists(access) else ""))
+        records = [json.loads(line) for line in lines.splitlines()]
+        first = records[0]
+        assert (first["method"], first["target"], first["status"], first["pool"]) == \
+            ("GET", "/static/logo.png", 200, "static"), first
+        assert first["server"] == static.address and first["bytes"] > 0, first
+        statuses = [r["status"] for r in records]
+        assert 400 in statuses and 431 in statuses, statuses
+        print(f"access log: {len(records)} JSON lines, e.g. {json.dumps(first)}")
 
         rc, text = node.ctl("proxies", json_output=False)
         assert rc == 0 and "static" in text and static.address in text, text

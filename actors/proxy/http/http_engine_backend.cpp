@@ -158,6 +158,7 @@ void http_engine::impl::feed_response(http_backend_conn& b, std::string_view inp
         return;
       case kind::interim:  // 100 Continue and friends go through as received
         http_engine_counters::add(counters_.responses_of(100));
+        c.request.response_bytes += ev.data.size();
         c.out.append(ev.data.data(), ev.data.size());
         mark_ready(c);
         break;
@@ -177,14 +178,17 @@ void http_engine::impl::feed_response(http_backend_conn& b, std::string_view inp
           auto& pool = settings_.pools[c.request.pool];
           extra += affinity_cookie_line(pool.cookie_name, pool.servers[c.request.server]);
         }
+        auto before = c.out.size();
         if (extra.empty())
           c.out.append(ev.data.data(), ev.data.size());
         else
           c.out.append(head.with_fields(extra));
+        c.request.response_bytes += c.out.size() - before;
         mark_ready(c);
         break;
       }
       case kind::body:
+        c.request.response_bytes += ev.data.size();
         c.out.append(ev.data.data(), ev.data.size());
         mark_ready(c);
         break;
@@ -207,6 +211,7 @@ void http_engine::impl::on_response_end(http_backend_conn& b, bool reusable) {
   reusable = reusable && b.framer.head().keep_alive && c.request.done && !draining_;
   b.client = nullptr;
   c.backend = nullptr;
+  log_access(c, b.framer.head().status, true);
   release_server(c);
   auto& idle = pools_[b.pool].idle[b.server];
   if (reusable && idle.size() < settings_.max_idle_per_server) {

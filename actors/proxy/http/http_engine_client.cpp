@@ -153,6 +153,9 @@ void http_engine::impl::on_request_head(http_client_conn& c) {
   c.first_request = false;
   c.request = http_request_state{};
   c.request.method = head.method;
+  c.request.target = head.target;
+  c.request.minor_version = head.minor_version;
+  c.request.started = now_;
   c.request.keep_alive = head.keep_alive;
   c.request.idempotent = idempotent(head.method);
   c.request.head_request = head.method == "HEAD";
@@ -210,10 +213,40 @@ void http_engine::impl::reply(http_client_conn& c, int status) {
   http_engine_counters::add(counters_.responses_of(status));
   if (c.backend) close_backend(*c.backend);
   release_server(c);
-  c.out.append(proxy_reply(status, c.request.head_request));
+  auto answer = proxy_reply(status, c.request.head_request);
+  c.request.response_bytes += answer.size();
+  c.out.append(answer);
+  log_access(c, status, false);
   c.state = http_client_conn::phase::closing;
   c.last_progress = now_;
   mark_ready(c);
+}
+
+void http_engine::impl::log_access(http_client_conn& c, int status, bool by_server) {
+  if (!settings_.access_log) return;
+  auto& r = c.request;
+  http_access_record a;
+  a.client = c.ip;
+  a.method = r.method.empty() ? "-" : r.method;
+  a.target = r.target;
+  a.minor_version = r.minor_version;
+  a.status = status;
+  a.bytes = r.response_bytes;
+  auto started = r.started == steady::time_point{} ? now_ : r.started;
+  a.duration_us = std::chrono::duration_cast<std::chrono::microseconds>(now_ - started).count();
+  a.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  a.pool = r.method.empty() || r.pool >= settings_.pools.size() || (!by_server && status == 404)
+               ? "-"
+               : settings_.pools[r.pool].name;
+  if (by_server) {
+    auto& s = settings_.pools[r.pool].servers[r.server];
+    a.server = format_ipv4(s.address) + ":" + std::to_string(s.port);
+  } else {
+    a.server = "-";
+  }
+  settings_.access_log(a);
 }
 
 void http_engine::impl::next_request(http_client_conn& c) {

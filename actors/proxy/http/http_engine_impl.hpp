@@ -55,6 +55,11 @@ struct http_request_state {
   bool counted = false;  // counted in the server's outstanding requests
   int attempts = 0;
   std::optional<size_t> failed_server;
+  // For the access log.
+  std::string target;
+  int minor_version = 1;
+  std::chrono::steady_clock::time_point started{};
+  uint64_t response_bytes = 0;
   std::optional<size_t> preferred;  // session affinity's server, when the pool has one
   bool set_cookie = false;          // pin the client to the server that answers
   // The bytes sent so far (head and body), to send again on a retry; dropped past a cap.
@@ -166,6 +171,8 @@ class http_engine::impl {
   void on_request_error(http_client_conn& c);
   void on_client_eof(http_client_conn& c);
   void reply(http_client_conn& c, int status);
+  // The access log's line for the request `c` has just been answered (by a server or not).
+  void log_access(http_client_conn& c, int status, bool by_server);
   void close_client(http_client_conn& c);
   void next_request(http_client_conn& c);
 

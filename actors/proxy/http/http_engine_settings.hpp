@@ -4,10 +4,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "actors/proxy/http/http_access_log.hpp"
 #include "actors/proxy/http/http_limits.hpp"
 #include "actors/proxy/http/http_router.hpp"
 
@@ -64,6 +66,8 @@ struct http_engine_settings {
   std::chrono::milliseconds down_cooldown{5000};
   // Bytes waiting for a peer beyond which the side that fills them is no longer read.
   size_t output_buffer_cap = 256 * 1024;
+  // One record per request answered, called on the engine thread (empty: no access log).
+  std::function<void(const http_access_record&)> access_log;
 };
 
 }  // namespace hamesh::proxy::http

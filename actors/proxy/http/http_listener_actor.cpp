@@ -1,5 +1,6 @@
 #include "actors/proxy/http/http_listener_actor.hpp"
 
+#include <spdlog/sinks/basic_file_sink.h>
 #include <caf/all.hpp>
 
 #include <nlohmann/json.hpp>
@@ -98,7 +99,33 @@ caf::behavior http_listener(self_ptr self, std::string path, http_listener_confi
   st.path = std::move(path);
   st.cfg = std::move(cfg);
   st.log = logging::get(st.path);
-  st.engine = std::make_unique<http_engine>(st.cfg.engine);
+  auto engine_settings = st.cfg.engine;
+  if (st.cfg.access_log != "off") {
+    // Its own file (a logger of this actor's, not registered: a restart makes a new one), or
+    // the node's log under <path>/access.
+    std::shared_ptr<spdlog::logger> access;
+    if (!st.cfg.access_log_file.empty()) {
+      try {
+        access = std::make_shared<spdlog::logger>(
+            st.path + "/access",
+            std::make_shared<spdlog::sinks::basic_file_sink_mt>(st.cfg.access_log_file.string()));
+        access->set_pattern("%v");
+        access->flush_on(spdlog::level::info);
+      } catch (const spdlog::spdlog_ex& e) {
+        st.log->error("cannot open the access log: {}", e.what());
+        self->quit(caf::make_error(caf::sec::runtime_error, e.what()));
+        return {};
+      }
+    } else {
+      access = logging::get(st.path + "/access");
+    }
+    auto format =
+        st.cfg.access_log == "json" ? http_access_format::json : http_access_format::common;
+    engine_settings.access_log = [access, format](const http_access_record& r) {
+      access->info(format_access(r, format));
+    };
+  }
+  st.engine = std::make_unique<http_engine>(engine_settings);
   if (auto err = st.engine->start(); !err.empty()) {
     st.log->error("cannot start: {}", err);
     self->quit(caf::make_error(caf::sec::runtime_error, err));

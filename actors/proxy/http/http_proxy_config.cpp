@@ -63,7 +63,8 @@ std::string http_listener_config::fingerprint() const {
          std::to_string(e.request_head_timeout.count()) + "," +
          std::to_string(e.backend_connect_timeout.count()) + "," +
          std::to_string(e.backend_response_timeout.count()) +
-         ";forwarded=" + (e.forwarded_headers ? "1" : "0");
+         ";forwarded=" + (e.forwarded_headers ? "1" : "0") + ";access=" + access_log + ":" +
+         access_log_file.string();
   return out;
 }
 
@@ -167,6 +168,8 @@ std::vector<http_listener_config> parse_http_listeners(config::table_reader& pro
     if (auto v = t.duration_value("backend_response_timeout", 10ms, 1h))
       e.backend_response_timeout = ms(*v);
     if (auto v = t.boolean("forwarded_headers")) e.forwarded_headers = *v;
+    if (auto v = t.choice("access_log", {"off", "common", "json"})) l.access_log = *v;
+    if (auto v = t.path("access_log_file")) l.access_log_file = *v;
     if (auto v = t.integer("max_header_bytes", 1024, 1 << 20)) e.limits.max_head = size_t(*v);
     if (auto v = t.integer("max_header_fields", 1, 10000)) e.limits.max_header_fields = size_t(*v);
     if (auto v = t.integer("max_target_bytes", 64, 1 << 20)) e.limits.max_target = size_t(*v);

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include <filesystem>
 #include <optional>
 
 #include "actors/probe/check_settings.hpp"
@@ -20,6 +21,8 @@ struct http_listener_config {
   http_engine_settings engine;
   // Per pool (same order), the [proxy.http.pool.check] each of its servers gets.
   std::vector<std::optional<probe::check_settings>> pool_checks;
+  std::string access_log = "off";         // off | common | json
+  std::filesystem::path access_log_file;  // empty: the node's log
 
   std::string fingerprint() const;
   // The probe of server `server` of pool `pool`, relative to the proxy subtree:

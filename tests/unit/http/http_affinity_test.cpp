@@ -50,3 +50,29 @@ BOOST_AUTO_TEST_CASE(the_set_cookie_line_pins_to_the_whole_site) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+#include "actors/proxy/http/http_access_log.hpp"
+
+BOOST_AUTO_TEST_SUITE(http_access_log_tests)
+
+BOOST_AUTO_TEST_CASE(common_format_escapes_what_could_forge_a_line) {
+  http_access_record r;
+  r.client = "192.0.2.7";
+  r.method = "GET";
+  r.target = "/a\"b\nc";
+  r.status = 200;
+  r.bytes = 1234;
+  r.duration_us = 1500;
+  r.at_ms = 0;
+  r.pool = "static";
+  r.server = "10.0.2.1:80";
+  BOOST_TEST(format_access(r, http_access_format::common) ==
+             "192.0.2.7 - - [01/Jan/1970:00:00:00 +0000] \"GET /a\\\"b\\x0ac HTTP/1.1\" 200 1234 "
+             "pool=static server=10.0.2.1:80 ms=1.500");
+  r.method = "-";
+  r.bytes = 0;
+  BOOST_TEST(format_access(r, http_access_format::common).find("\"-\" 200 - ") !=
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
