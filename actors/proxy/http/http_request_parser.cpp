@@ -36,9 +36,7 @@ const char* to_string(http_request_event::kind k) {
 }
 
 http_request_parser::http_request_parser(http_limits limits)
-    : limits_(limits),
-      reader_(head_limits(limits)),
-      scanner_(limits.max_body, limits.max_head, limits.max_header_fields) {}
+    : limits_(limits), reader_(head_limits(limits)) {}
 
 http_request_event http_request_parser::fail(http_error error) {
   phase_ = phase::failed;
@@ -59,30 +57,12 @@ http_request_event http_request_parser::next(std::string_view& input) {
       if (s == http_head_reader::status::error) return fail(reader_.error());
       return on_head();
     }
-    case phase::body_by_length: {
-      if (input.empty()) return {kind::need_more, {}};
-      size_t n = input.size() < remaining_ ? input.size() : static_cast<size_t>(remaining_);
-      std::string_view data = input.substr(0, n);
-      input.remove_prefix(n);
-      remaining_ -= n;
-      if (remaining_ == 0) phase_ = phase::end;
-      return {kind::body, data};
-    }
-    case phase::chunked: {
-      if (error_pending_) {
-        error_pending_ = false;
-        return fail(scanner_.error());
-      }
-      if (input.empty()) return {kind::need_more, {}};
-      auto step = scanner_.scan(input);
-      std::string_view data = input.substr(0, step.valid);
-      input.remove_prefix(step.valid);
-      if (step.state == http_chunked_scanner::status::done) phase_ = phase::end;
-      if (step.state == http_chunked_scanner::status::error) {
-        if (data.empty()) return fail(scanner_.error());
-        error_pending_ = true;
-      }
-      return {kind::body, data};
+    case phase::body: {
+      auto step = body_.next(input);
+      if (step.state == http_body_reader::status::need_more) return {kind::need_more, {}};
+      if (step.state == http_body_reader::status::error) return fail(body_.error());
+      if (step.ended) phase_ = phase::end;
+      return {kind::body, step.data};
     }
     case phase::end:
       if (head_.upgrade) {
@@ -111,13 +91,16 @@ http_request_event http_request_parser::on_head() {
     return fail(std::move(error));
   switch (head_.framing.kind) {
     case http_body_framing::content_length:
-      remaining_ = head_.framing.content_length;
-      phase_ = remaining_ == 0 ? phase::end : phase::body_by_length;
+      if (head_.framing.content_length == 0) {
+        phase_ = phase::end;
+        break;
+      }
+      body_.by_length(head_.framing.content_length);
+      phase_ = phase::body;
       break;
     case http_body_framing::chunked:
-      scanner_ =
-          http_chunked_scanner(limits_.max_body, limits_.max_head, limits_.max_header_fields);
-      phase_ = phase::chunked;
+      body_.chunked(limits_.max_body, limits_.max_head, limits_.max_header_fields);
+      phase_ = phase::body;
       break;
     default:
       phase_ = phase::end;

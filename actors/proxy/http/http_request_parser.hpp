@@ -18,7 +18,7 @@
 // the proxy must then close the backend connection (the request on it is cut short).
 #include <string_view>
 
-#include "actors/proxy/http/http_chunked_scanner.hpp"
+#include "actors/proxy/http/http_body_reader.hpp"
 #include "actors/proxy/http/http_errc.hpp"
 #include "actors/proxy/http/http_head_reader.hpp"
 #include "actors/proxy/http/http_limits.hpp"
@@ -67,7 +67,7 @@ class http_request_parser {
   const http_error& error() const { return error_; }
 
  private:
-  enum class phase { head, body_by_length, chunked, end, upgrade_pending, tunnel, failed };
+  enum class phase { head, body, end, upgrade_pending, tunnel, failed };
 
   http_request_event fail(http_error error);
   http_request_event on_head();
@@ -76,11 +76,9 @@ class http_request_parser {
   http_limits limits_;
   phase phase_ = phase::head;
   http_head_reader reader_;
-  http_chunked_scanner scanner_;
+  http_body_reader body_;
   http_request_head head_;
-  uint64_t remaining_ = 0;  // body bytes left, by length
   http_error error_;
-  bool error_pending_ = false;  // the scanner failed after a body event was returned
 };
 
 }  // namespace hamesh::proxy::http

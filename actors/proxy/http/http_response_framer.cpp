@@ -36,9 +36,7 @@ const char* to_string(http_response_event::kind k) {
 }
 
 http_response_framer::http_response_framer(http_limits limits)
-    : limits_(limits),
-      reader_(head_limits(limits)),
-      scanner_(0, limits.max_head, limits.max_header_fields) {}
+    : limits_(limits), reader_(head_limits(limits)) {}
 
 void http_response_framer::expect_response(std::string_view method, bool upgrade_requested) {
   expected_.push_back({method == "HEAD", upgrade_requested});
@@ -67,30 +65,12 @@ http_response_event http_response_framer::next(std::string_view& input) {
       if (s == http_head_reader::status::error) return fail(reader_.error());
       return on_head();
     }
-    case phase::body_by_length: {
-      if (input.empty()) return {kind::need_more, {}};
-      size_t n = input.size() < remaining_ ? input.size() : static_cast<size_t>(remaining_);
-      std::string_view data = input.substr(0, n);
-      input.remove_prefix(n);
-      remaining_ -= n;
-      if (remaining_ == 0) phase_ = phase::end;
-      return {kind::body, data};
-    }
-    case phase::chunked: {
-      if (error_pending_) {
-        error_pending_ = false;
-        return fail(scanner_.error());
-      }
-      if (input.empty()) return {kind::need_more, {}};
-      auto step = scanner_.scan(input);
-      std::string_view data = input.substr(0, step.valid);
-      input.remove_prefix(step.valid);
-      if (step.state == http_chunked_scanner::status::done) phase_ = phase::end;
-      if (step.state == http_chunked_scanner::status::error) {
-        if (data.empty()) return fail(scanner_.error());
-        error_pending_ = true;
-      }
-      return {kind::body, data};
+    case phase::body: {
+      auto step = body_.next(input);
+      if (step.state == http_body_reader::status::need_more) return {kind::need_more, {}};
+      if (step.state == http_body_reader::status::error) return fail(body_.error());
+      if (step.ended) phase_ = phase::end;
+      return {kind::body, step.data};
     }
     case phase::until_close:
     case phase::tunnel: {
@@ -147,12 +127,16 @@ http_response_event http_response_framer::on_head() {
   head_.keep_alive = persistent && framing->kind != http_body_framing::until_close;
   switch (framing->kind) {
     case http_body_framing::content_length:
-      remaining_ = framing->content_length;
-      phase_ = remaining_ == 0 ? phase::end : phase::body_by_length;
+      if (framing->content_length == 0) {
+        phase_ = phase::end;
+        break;
+      }
+      body_.by_length(framing->content_length);
+      phase_ = phase::body;
       break;
     case http_body_framing::chunked:
-      scanner_ = http_chunked_scanner(0, limits_.max_head, limits_.max_header_fields);
-      phase_ = phase::chunked;
+      body_.chunked(0, limits_.max_head, limits_.max_header_fields);
+      phase_ = phase::body;
       break;
     case http_body_framing::until_close:
       phase_ = phase::until_close;

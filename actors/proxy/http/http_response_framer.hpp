@@ -14,7 +14,7 @@
 #include <deque>
 #include <string_view>
 
-#include "actors/proxy/http/http_chunked_scanner.hpp"
+#include "actors/proxy/http/http_body_reader.hpp"
 #include "actors/proxy/http/http_errc.hpp"
 #include "actors/proxy/http/http_head_reader.hpp"
 #include "actors/proxy/http/http_limits.hpp"
@@ -65,7 +65,7 @@ class http_response_framer {
   const http_error& error() const { return error_; }
 
  private:
-  enum class phase { head, body_by_length, chunked, until_close, end, tunnel, closed, failed };
+  enum class phase { head, body, until_close, end, tunnel, closed, failed };
   struct expectation {
     bool head_request = false;
     bool upgrade_requested = false;
@@ -79,11 +79,9 @@ class http_response_framer {
   phase phase_ = phase::head;
   std::deque<expectation> expected_;
   http_head_reader reader_;
-  http_chunked_scanner scanner_;
+  http_body_reader body_;
   http_response_head head_;
-  uint64_t remaining_ = 0;
   http_error error_;
-  bool error_pending_ = false;
 };
 
 }  // namespace hamesh::proxy::http
