@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "runtime/http_syntax.hpp"
+
 namespace hamesh::probe {
 namespace {
 
@@ -9,40 +11,12 @@ namespace {
 // cannot make the parser buffer forever without sending data.
 constexpr size_t max_chunk_size_line = 4096;
 
-// RFC 9110 §5.6.2: tchar.
-bool is_tchar(unsigned char c) {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  return c != 0 &&
-         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
-
 // Control characters other than HTAB never appear in a field value or a reason phrase
 // (RFC 9110 §5.5); obs-text (0x80-0xff) does and is kept.
 bool has_control(std::string_view text) {
   for (unsigned char c : text)
-    if ((c < 0x20 && c != '\t') || c == 0x7f) return true;
+    if (!is_field_value_char(c)) return true;
   return false;
-}
-
-bool is_ows(char c) {
-  return c == ' ' || c == '\t';
-}
-
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
-    if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x | 0x20);
-    if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y | 0x20);
-    if (x != y) return false;
-  }
-  return true;
 }
 
 // A field line (header or trailer): "name: value". Returns the reason it is malformed, or

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "runtime/http_syntax.hpp"
+
 namespace hamesh::proxy::http {
 
 std::string affinity_token(const http_server_address& server) {
@@ -20,11 +22,7 @@ std::string affinity_token(const http_server_address& server) {
 std::optional<size_t> server_from_cookie(const http_headers& headers, std::string_view name,
                                          const std::vector<http_server_address>& servers) {
   for (auto& field : headers) {
-    if (field.name.size() != 6) continue;
-    bool cookie = true;
-    for (size_t i = 0; i < 6; ++i)
-      cookie = cookie && std::tolower(static_cast<unsigned char>(field.name[i])) == "cookie"[i];
-    if (!cookie) continue;
+    if (!iequals(field.name, "Cookie")) continue;
     // "a=1; NAME=token; b=2" (RFC 6265 §4.2.1)
     std::string_view rest = field.value;
     while (!rest.empty()) {

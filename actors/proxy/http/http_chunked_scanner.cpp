@@ -2,7 +2,7 @@
 
 #include <limits>
 
-#include "actors/proxy/http/http_syntax.hpp"
+#include "runtime/http_syntax.hpp"
 
 namespace hamesh::proxy::http {
 namespace {

@@ -1,6 +1,6 @@
 #include "actors/proxy/http/http_response_head.hpp"
 
-#include "actors/proxy/http/http_syntax.hpp"
+#include "runtime/http_syntax.hpp"
 
 namespace hamesh::proxy::http {
 

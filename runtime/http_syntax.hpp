@@ -1,10 +1,11 @@
 #pragma once
-// The character classes and small grammars of RFC 9110 §5.6 that every HTTP piece here
-// shares: tokens, OWS, comma-separated lists, case-insensitive comparison.
+// The character classes and small grammars of RFC 9110 §5.6 that every HTTP piece shares
+// (the proxy's parsers and the probes' response parser): tokens, OWS, comma-separated lists,
+// case-insensitive comparison.
 #include <cstdint>
 #include <string_view>
 
-namespace hamesh::proxy::http {
+namespace hamesh {
 
 // RFC 9110 §5.6.2: tchar.
 bool is_tchar(unsigned char c);
@@ -35,4 +36,4 @@ bool is_valid_authority(std::string_view authority);
 // The host without a port: "example.com:8080" -> "example.com", "[::1]:80" -> "[::1]".
 std::string_view host_without_port(std::string_view authority);
 
-}  // namespace hamesh::proxy::http
+}  // namespace hamesh

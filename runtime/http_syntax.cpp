@@ -1,8 +1,8 @@
-#include "actors/proxy/http/http_syntax.hpp"
+#include "runtime/http_syntax.hpp"
 
 #include <limits>
 
-namespace hamesh::proxy::http {
+namespace hamesh {
 
 bool is_tchar(unsigned char c) {
   if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
@@ -102,4 +102,4 @@ std::string_view host_without_port(std::string_view authority) {
   return colon == std::string_view::npos ? authority : authority.substr(0, colon);
 }
 
-}  // namespace hamesh::proxy::http
+}  // namespace hamesh
