@@ -84,6 +84,9 @@ service_counters nft_dnat::counters() const {
   std::string proto = to_string(service_.protocol);
   std::string want_dst = "dst=" + format_ipv4(service_.address);
   std::string want_dport = "dport=" + std::to_string(service_.port);
+  // Each member as conntrack writes it, once, not per line of the table.
+  std::vector<std::pair<std::string, std::string>> members;
+  for (auto& m : pool.members) members.emplace_back(format_ipv4(m.address), std::to_string(m.port));
   while (std::getline(in, line)) {
     std::istringstream words(line);
     std::vector<std::string> w;
@@ -100,9 +103,8 @@ service_counters nft_dnat::counters() const {
     }
     if (src.size() < 2 || sport.size() < 2 || dst.empty() || dport.empty()) continue;
     if (dst[0] != want_dst || dport[0] != want_dport) continue;
-    for (size_t i = 0; i < pool.members.size(); ++i) {
-      auto& m = pool.members[i];
-      if (src[1] == format_ipv4(m.address) && sport[1] == std::to_string(m.port)) {
+    for (size_t i = 0; i < members.size(); ++i) {
+      if (src[1] == members[i].first && sport[1] == members[i].second) {
         ++(state.empty() ? out.members[i].inactive : out.members[i].active);
         break;
       }
