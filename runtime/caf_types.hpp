@@ -14,6 +14,9 @@ struct supervisor_spec;
 namespace hamesh::ipvs {
 struct service_settings;
 }
+namespace hamesh::proxy::http {
+struct http_listener_config;
+}
 
 CAF_BEGIN_TYPE_ID_BLOCK(hamesh, caf::first_custom_type_id)
 CAF_ADD_TYPE_ID(hamesh, (hamesh::actor_state))
@@ -62,8 +65,13 @@ CAF_ADD_ATOM(hamesh, hamesh, probe_retry_atom, "prbrty")
 CAF_ADD_ATOM(hamesh, hamesh, ipvs_drain_atom, "ipvsdrn")
 // (drain_tick_atom) to self: a draining actor checks whether its connections are gone
 CAF_ADD_ATOM(hamesh, hamesh, drain_tick_atom, "draintk")
+// (retire_tick_atom) to self: an HTTP listener checks whether its replaced engines are done
+CAF_ADD_ATOM(hamesh, hamesh, retire_tick_atom, "retiretk")
 // (ipvs_update_atom, settings) from the lb supervisor on a reload: new settings, same listener
 CAF_ADD_ATOM(hamesh, hamesh, ipvs_update_atom, "ipvsupd")
+// (http_update_atom, config) from the proxy supervisor on a reload: an HTTP listener's new
+// config, taken without dropping a request
+CAF_ADD_ATOM(hamesh, hamesh, http_update_atom, "httpupd")
 CAF_ADD_ATOM(hamesh, hamesh, stop_timeout_atom, "stoptmo")
 CAF_ADD_ATOM(hamesh, hamesh, ticker_tick_atom, "ttick")
 CAF_ADD_ATOM(hamesh, hamesh, mesh_tick_atom, "mtick")
@@ -73,6 +81,7 @@ CAF_END_TYPE_ID_BLOCK(hamesh)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const hamesh::supervision::supervisor_spec>)
 // Likewise a service's new settings on a reload.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const hamesh::ipvs::service_settings>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const hamesh::proxy::http::http_listener_config>)
 
 namespace hamesh {
 

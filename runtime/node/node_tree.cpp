@@ -123,10 +123,16 @@ std::shared_ptr<const supervisor_spec> proxy_tree(const config::node_config& cfg
   auto spec = subtree_spec(cfg, "proxy");
   for (const auto& listener : cfg.proxy.http) {
     child_spec c;
-    c.info = {"http/" + listener.name, "http", supervision::restart_type::permanent,
+    // Every change is taken live: a new engine takes the listening socket over, the old one
+    // finishes its requests (http_listener_actor.hpp).
+    c.info = {"http/" + listener.name, "http", supervision::restart_type::permanent, "http",
               listener.fingerprint()};
     c.start = [listener](caf::local_actor* parent, const std::string& path) {
       return proxy::http::spawn_http_listener(parent, path, listener);
+    };
+    c.update = [listener](caf::local_actor*, const caf::actor& child) {
+      caf::anon_send(child, http_update_atom_v,
+                     std::make_shared<const proxy::http::http_listener_config>(listener));
     };
     spec->children.push_back(std::move(c));
   }

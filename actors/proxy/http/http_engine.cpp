@@ -1,6 +1,7 @@
 #include "actors/proxy/http/http_engine.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -80,7 +81,7 @@ void http_engine::impl::wake() {
   (void)!::write(wake_fd_, &one, sizeof one);
 }
 
-std::string http_engine::impl::start() {
+std::string http_engine::impl::start(int inherited_listener) {
   for (size_t i = 0; i < settings_.routes.size(); ++i)
     if (pool_index_of(settings_.routes[i].pool) == size_t(-1))
       return "route " + std::to_string(i) + " names unknown pool '" + settings_.routes[i].pool +
@@ -92,8 +93,14 @@ std::string http_engine::impl::start() {
   router_ = std::move(built.router);
   if (wake_fd_ < 0) return "eventfd failed";
   std::string error;
-  listen_fd_ = open_listener(settings_.address, settings_.port, error);
-  if (listen_fd_ < 0) return error;
+  if (inherited_listener >= 0) {
+    listen_fd_ = ::fcntl(inherited_listener, F_DUPFD_CLOEXEC, 0);
+    if (listen_fd_ < 0) return std::string("dup of the listener: ") + std::strerror(errno);
+  } else {
+    listen_fd_ = open_listener(settings_.address, settings_.port, error);
+    if (listen_fd_ < 0) return error;
+  }
+  listen_socket_.store(listen_fd_);
   sockaddr_in bound{};
   socklen_t len = sizeof bound;
   ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &len);
@@ -214,6 +221,7 @@ void http_engine::impl::accept_all() {
     c.accepted_at = c.idle_since = c.last_progress = now_;
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (settings_.tls) c.tls = std::make_unique<net::tls_session>(settings_.tls, fd);
     watch(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c);
   }
 }
@@ -233,12 +241,18 @@ void http_engine::impl::on_wake() {
   if (draining_requested_.load() && !draining_) {
     draining_ = true;
     if (listen_fd_ >= 0) {
-      ::close(listen_fd_);  // also leaves the epoll set
+      listen_socket_.store(-1);
+      // Explicitly: a successor's duplicate keeps the socket open, and epoll forgets a
+      // descriptor only when the last one referring to it closes.
+      ::epoll_ctl(epfd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+      ::close(listen_fd_);
       listen_fd_ = -1;
     }
-    for (auto& c : clients_)  // idle keep-alive clients go now; the sweep takes later ones
-      if (!c.dead && c.state == http_client_conn::phase::waiting_head && !c.head_since &&
-          c.in_off == c.in.size())
+    // Idle keep-alive clients go now; the sweep takes later ones. A client accepted but not
+    // heard from yet stays: its first request is answered (with Connection: close).
+    for (auto& c : clients_)
+      if (!c.dead && c.state == http_client_conn::phase::waiting_head && !c.first_request &&
+          !c.head_since && c.in_off == c.in.size())
         close_client(c);
   }
 }
@@ -254,6 +268,10 @@ void http_engine::impl::sweep() {
     if (b.dead || now_ < b.deadline) continue;
     if (b.connecting) {
       request_failed(b, failure::connect);
+    } else if (b.tunnel && b.client) {
+      auto& c = *b.client;  // idle both ways for tunnel_idle_timeout
+      close_backend(b);
+      close_client(c);
     } else if (b.client) {
       // A client that does not read holds the response back: not the backend's fault.
       if (b.paused) {
@@ -268,7 +286,12 @@ void http_engine::impl::sweep() {
     switch (c.state) {
       case phase::waiting_head: {
         bool started = c.head_since || c.in_off < c.in.size();
-        if (c.first_request || started) {
+        if (c.tls && !c.tls->established()) {
+          if (now_ - c.accepted_at >= settings_.request_head_timeout) {
+            http_engine_counters::add(counters_.tls_failures);  // a handshake that never ends
+            close_client(c);
+          }
+        } else if (c.first_request || started) {
           auto since = c.head_since ? *c.head_since : c.accepted_at;
           if (now_ - since >= settings_.request_head_timeout) {
             http_engine_counters::add(counters_.request_timeout);
@@ -311,7 +334,20 @@ void http_engine::impl::bury() {
 }
 
 bool http_engine::impl::flush(http_endpoint& e, bool to_client) {
-  while (e.out_off < e.out.size()) {
+  auto* tls = to_client ? static_cast<http_client_conn&>(e).tls.get() : nullptr;
+  while (tls && e.out_off < e.out.size()) {
+    using s = net::tls_session::status;
+    size_t n = 0;
+    auto r = tls->write(e.out.data() + e.out_off, e.out.size() - e.out_off, n);
+    if (r == s::ok) {
+      e.out_off += n;
+      http_engine_counters::add(counters_.bytes_out, uint64_t(n));
+      continue;
+    }
+    if (r == s::want_read || r == s::want_write) break;
+    return false;
+  }
+  while (!tls && e.out_off < e.out.size()) {
     ssize_t n = ::send(e.fd, e.out.data() + e.out_off, e.out.size() - e.out_off, MSG_NOSIGNAL);
     if (n > 0) {
       e.out_off += size_t(n);
@@ -337,8 +373,12 @@ http_engine::http_engine(http_engine_settings settings)
 
 http_engine::~http_engine() = default;
 
-std::string http_engine::start() {
-  return impl_->start();
+std::string http_engine::start(int inherited_listener) {
+  return impl_->start(inherited_listener);
+}
+
+int http_engine::listen_socket() const {
+  return impl_->listen_socket_.load();
 }
 
 uint16_t http_engine::port() const {

@@ -29,8 +29,12 @@ class http_engine {
   http_engine& operator=(const http_engine&) = delete;
 
   // Validates the routes, binds (IP_FREEBIND: the address may come with VRRP mastership) and
-  // runs the thread: "" or why it cannot.
-  std::string start();
+  // runs the thread: "" or why it cannot. With `inherited_listener` (another engine's
+  // listen_socket(), same address) it accepts on a duplicate of that socket instead of binding:
+  // a reload hands the listener over and no connection waiting in its backlog is lost.
+  std::string start(int inherited_listener = -1);
+  // The listening socket, for a successor's start(); -1 once stop_accepting() ran.
+  int listen_socket() const;
   // The bound port (the kernel's pick when the settings said 0); 0 before start().
   uint16_t port() const;
 

@@ -62,7 +62,7 @@ bool http_engine::impl::dispatch(http_client_conn& c, int status_when_none) {
     b->client = &c;
     c.backend = b;
     b->out.append(c.request.replay);
-    b->framer.expect_response(c.request.method);  // Upgrade was stripped: never 101
+    b->framer.expect_response(c.request.method, c.request.upgrade);
     if (!b->connecting) b->deadline = now_ + settings_.backend_response_timeout;
     mark_ready(*b);
     return true;
@@ -112,7 +112,14 @@ void http_engine::impl::pump_backend(http_backend_conn& b) {
     b.out_off = 0;
     b.readable = true;
   }
-  if (b.client && b.pending_out() != before) b.deadline = now_ + settings_.backend_response_timeout;
+  if (b.client && b.pending_out() != before)
+    b.deadline =
+        now_ + (b.tunnel ? settings_.tunnel_idle_timeout : settings_.backend_response_timeout);
+  // Tunnel: the client ended its side and every byte of it reached the backend.
+  if (b.tunnel && b.client && b.client->eof && !b.shut_write && b.pending_out() == 0) {
+    ::shutdown(b.fd, SHUT_WR);
+    b.shut_write = true;
+  }
   // Drained below the cap: the client filling it may be read again.
   if (b.client && b.client->paused && b.pending_out() <= settings_.output_buffer_cap) {
     b.client->paused = false;
@@ -128,7 +135,8 @@ void http_engine::impl::pump_backend(http_backend_conn& b) {
     if (n > 0) {
       // Bytes on an idle connection answer nothing we asked: not reusable.
       if (!b.client) return close_backend(b);
-      b.deadline = now_ + settings_.backend_response_timeout;
+      b.deadline =
+          now_ + (b.tunnel ? settings_.tunnel_idle_timeout : settings_.backend_response_timeout);
       feed_response(b, std::string_view(buf, size_t(n)));
     } else if (n < 0 && errno == EINTR) {
       continue;
@@ -166,6 +174,10 @@ void http_engine::impl::feed_response(http_backend_conn& b, std::string_view inp
         const auto& head = b.framer.head();
         http_engine_counters::add(counters_.responses_of(head.status));
         c.request.response_started = true;
+        if (head.status == 101) {
+          start_tunnel(b, ev.data);
+          break;
+        }
         // The client closes after this response when it asked to, when we drain, when the
         // response ends early (the rest of the request would be garbage on the connection)
         // or when the response itself says so (its own version/Connection, or read-to-close).
@@ -195,7 +207,11 @@ void http_engine::impl::feed_response(http_backend_conn& b, std::string_view inp
       case kind::message_end:
         // Bytes past the response's end answer nothing: such a connection is not reused.
         return on_response_end(b, input.empty());
-      case kind::tunnel:  // never: no upgrade is forwarded
+      case kind::tunnel:
+        c.request.response_bytes += ev.data.size();
+        c.out.append(ev.data.data(), ev.data.size());
+        mark_ready(c);
+        break;
       case kind::closed:
         return request_failed(b, failure::malformed);
       case kind::error:
@@ -225,8 +241,27 @@ void http_engine::impl::on_response_end(http_backend_conn& b, bool reusable) {
   next_request(c);
 }
 
+void http_engine::impl::start_tunnel(http_backend_conn& b, std::string_view head) {
+  auto& c = *b.client;
+  http_engine_counters::add(counters_.tunnels);
+  c.request.response_bytes += head.size();
+  c.out.append(head.data(), head.size());
+  log_access(c, 101, true);
+  release_server(c);  // answered; the tunnel is no longer a request outstanding
+  b.tunnel = true;
+  b.deadline = now_ + settings_.tunnel_idle_timeout;
+  c.state = http_client_conn::phase::tunnel;
+  mark_ready(c);  // bytes the client sent after its request go through now
+}
+
 void http_engine::impl::on_backend_eof(http_backend_conn& b) {
   if (!b.client) return close_backend(b);
+  if (b.tunnel) {  // the backend ended the tunnel: the client gets the rest, then the close
+    auto& c = *b.client;
+    close_backend(b);
+    c.state = http_client_conn::phase::closing;
+    return mark_ready(c);
+  }
   auto ev = b.framer.finish();
   if (ev.what == http_response_event::kind::message_end) return on_response_end(b, false);
   if (ev.what == http_response_event::kind::error &&

@@ -7,6 +7,7 @@
 #include "actors/proxy/http/http_affinity.hpp"
 #include "actors/proxy/http/http_engine_impl.hpp"
 #include "actors/proxy/http/http_forwarded_head.hpp"
+#include "runtime/http_syntax.hpp"
 #include "runtime/ipv4_text.hpp"
 
 namespace hamesh::proxy::http {
@@ -23,10 +24,64 @@ bool idempotent(std::string_view m) {
   return m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "PUT" || m == "DELETE" || m == "TRACE";
 }
 
+enum class received { data, eof, drained, blocked, failed };
+
+// One read from the client, plain or through TLS. `blocked`: TLS must write first (the
+// socket's next writable edge brings us back with `readable` still set).
+received receive(http_client_conn& c, char* buffer, size_t capacity, size_t& got) {
+  got = 0;
+  if (c.tls) {
+    using s = net::tls_session::status;
+    switch (c.tls->read(buffer, capacity, got)) {
+      case s::ok:
+        return received::data;
+      case s::want_read:
+        return received::drained;
+      case s::want_write:
+        return received::blocked;
+      case s::closed:
+        return received::eof;
+      case s::failed:
+        return received::failed;
+    }
+  }
+  for (;;) {
+    ssize_t n = ::recv(c.fd, buffer, capacity, 0);
+    if (n > 0) {
+      got = size_t(n);
+      return received::data;
+    }
+    if (n == 0) return received::eof;
+    if (errno == EINTR) continue;
+    return errno == EAGAIN || errno == EWOULDBLOCK ? received::drained : received::failed;
+  }
+}
+
 }  // namespace
+
+bool http_engine::impl::handshake(http_client_conn& c) {
+  using s = net::tls_session::status;
+  switch (c.tls->handshake()) {
+    case s::ok:
+      http_engine_counters::add(counters_.tls_handshakes);
+      c.readable = true;  // a request may have come with the handshake's last flight
+      c.last_progress = now_;
+      return true;
+    case s::want_read:
+      c.readable = false;
+      return false;
+    case s::want_write:
+      return false;
+    default:
+      http_engine_counters::add(counters_.tls_failures);
+      close_client(c);
+      return false;
+  }
+}
 
 void http_engine::impl::pump_client(http_client_conn& c) {
   using phase = http_client_conn::phase;
+  if (c.tls && !c.tls->established() && !handshake(c)) return;
   size_t before = c.pending_out();
   if (!flush(c, true)) return close_client(c);
   if (c.pending_out() != before) c.last_progress = now_;
@@ -39,6 +94,7 @@ void http_engine::impl::pump_client(http_client_conn& c) {
     if (c.pending_out() == 0) {
       // Shut the write side and drain what the client still sends, so our close does not
       // reset the connection before it has read the answer.
+      if (c.tls) c.tls->close_notify();
       ::shutdown(c.fd, SHUT_WR);
       c.state = phase::lingering;
       c.linger_deadline = now_ + linger_time;
@@ -62,6 +118,7 @@ void http_engine::impl::pump_client(http_client_conn& c) {
   }
   read_client(c);
   if (c.dead) return;
+  if (c.state == phase::tunnel) return pump_tunnel(c);
   parse_requests(c);
   if (c.dead) return;
   if (c.pending_out() > 0 && !flush(c, true)) return close_client(c);
@@ -75,24 +132,28 @@ void http_engine::impl::read_client(http_client_conn& c) {
       c.paused = true;
       return;
     }
-    ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
-    if (n > 0) {
-      if (c.in_off > 0 && c.in_off == c.in.size()) {
-        c.in.clear();
-        c.in_off = 0;
-      }
-      c.in.append(buf, size_t(n));
-      http_engine_counters::add(counters_.bytes_in, uint64_t(n));
-      if (c.state == http_client_conn::phase::waiting_head && !c.head_since) c.head_since = now_;
-    } else if (n == 0) {
-      c.eof = true;
-      c.readable = false;
-    } else if (errno == EINTR) {
-      continue;
-    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      c.readable = false;
-    } else {
-      return close_client(c);
+    size_t n = 0;
+    switch (receive(c, buf, sizeof buf, n)) {
+      case received::data:
+        if (c.in_off > 0 && c.in_off == c.in.size()) {
+          c.in.clear();
+          c.in_off = 0;
+        }
+        c.in.append(buf, n);
+        http_engine_counters::add(counters_.bytes_in, uint64_t(n));
+        if (c.state == http_client_conn::phase::waiting_head && !c.head_since) c.head_since = now_;
+        break;
+      case received::eof:
+        c.eof = true;
+        c.readable = false;
+        break;
+      case received::drained:
+        c.readable = false;
+        return;
+      case received::blocked:
+        return;
+      case received::failed:
+        return close_client(c);
     }
   }
 }
@@ -159,6 +220,8 @@ void http_engine::impl::on_request_head(http_client_conn& c) {
   c.request.keep_alive = head.keep_alive;
   c.request.idempotent = idempotent(head.method);
   c.request.head_request = head.method == "HEAD";
+  c.request.upgrade = head.upgrade;
+  if (settings_.redirect_https_port) return redirect_to_https(c);
   auto route = router_->route(head.method, head.host, head.path, head.headers);
   if (!route) {
     http_engine_counters::add(counters_.not_found);
@@ -172,9 +235,56 @@ void http_engine::impl::on_request_head(http_client_conn& c) {
   else if (pool_settings.affinity == http_affinity::source)
     if (auto address = parse_ipv4(c.ip))
       c.request.preferred = server_from_source(*address, pool_settings.servers.size());
-  c.request.replay = forwarded_request_head(head, c.ip, settings_.forwarded_headers);
+  c.request.replay =
+      forwarded_request_head(head, c.ip, settings_.forwarded_headers, c.tls != nullptr);
   c.state = http_client_conn::phase::in_request;
   dispatch(c, 503);
+}
+
+void http_engine::impl::redirect_to_https(http_client_conn& c) {
+  const auto& head = c.parser.head();
+  // HTTP/1.0 without Host: nowhere to send the client.
+  if (head.host.empty()) return reply(c, 400);
+  std::string location = "https://" + std::string(host_without_port(head.host));
+  if (*settings_.redirect_https_port != 443)
+    location += ":" + std::to_string(*settings_.redirect_https_port);
+  // An absolute-form target carries the scheme and authority: only its path and query go.
+  std::string_view target = head.target;
+  if (head.target_form == http_target_form::absolute) {
+    auto slash = target.find('/', target.find("//") + 2);
+    target = slash == std::string_view::npos ? "/" : target.substr(slash);
+  } else if (head.target_form == http_target_form::asterisk) {
+    target = "/";
+  }
+  location += target;
+  bool keep_method = !(head.method == "GET" || head.method == "HEAD");
+  http_engine_counters::add(counters_.redirects);
+  http_engine_counters::add(counters_.responses_of(keep_method ? 308 : 301));
+  auto answer = proxy_redirect(location, keep_method, c.request.head_request);
+  c.request.response_bytes += answer.size();
+  c.out.append(answer);
+  log_access(c, keep_method ? 308 : 301, false);
+  // A body, if any, is not read: the connection closes after the answer (lingering).
+  c.state = http_client_conn::phase::closing;
+  c.last_progress = now_;
+  mark_ready(c);
+}
+
+void http_engine::impl::pump_tunnel(http_client_conn& c) {
+  auto* b = c.backend;
+  if (!b) {  // the backend side is over: the client gets what is left, then the close
+    c.state = http_client_conn::phase::closing;
+    return mark_ready(c);
+  }
+  if (c.in_off < c.in.size()) {
+    b->out.append(c.in, c.in_off, std::string::npos);
+    c.in.clear();
+    c.in_off = 0;
+    b->deadline = now_ + settings_.tunnel_idle_timeout;
+    mark_ready(*b);
+  }
+  // The client ended its side: the backend's side ends once it has every byte.
+  if (c.eof && !b->shut_write) mark_ready(*b);
 }
 
 void http_engine::impl::on_request_body(http_client_conn& c, std::string_view data) {

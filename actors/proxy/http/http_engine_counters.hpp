@@ -56,6 +56,10 @@ class http_engine_counters {
   std::atomic<uint64_t> unavailable{0};      // 503: no server up in the pool
   std::atomic<uint64_t> gateway_timeout{0};  // 504
   std::atomic<uint64_t> request_timeout{0};  // 408: request head too slow
+  std::atomic<uint64_t> redirects{0};        // answered with a redirect to https
+  std::atomic<uint64_t> tls_handshakes{0};   // completed
+  std::atomic<uint64_t> tls_failures{0};     // handshakes failed or timed out
+  std::atomic<uint64_t> tunnels{0};          // Upgrade tunnels opened (101)
   // A handler threw: the connection was closed, the engine went on.
   std::atomic<uint64_t> handler_failures{0};
 

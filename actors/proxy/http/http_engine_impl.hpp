@@ -18,6 +18,7 @@
 #include "actors/proxy/http/http_response_framer.hpp"
 #include "actors/proxy/http/http_router.hpp"
 #include "actors/proxy/http/http_server_picker.hpp"
+#include "runtime/net/tls_session.hpp"
 
 namespace hamesh::proxy::http {
 
@@ -47,6 +48,7 @@ struct http_request_state {
   bool keep_alive = true;
   bool idempotent = false;
   bool head_request = false;
+  bool upgrade = false;           // asked to upgrade: the Upgrade field goes to the backend
   bool done = false;              // the parser gave its message_end
   bool response_started = false;  // the final response head went to the client
   bool close_after = false;       // the client connection closes after this response
@@ -76,13 +78,15 @@ struct http_client_conn : http_endpoint {
     request_sent,  // the request is complete; waiting for the response to end
     closing,       // flushing a last answer, then lingering
     lingering,     // write side shut; reading and dropping until EOF or a deadline
+    tunnel,        // after 101: bytes pass both ways untouched until either side closes
   };
   phase state = phase::waiting_head;
   http_request_parser parser;
   std::string in;
   size_t in_off = 0;
   bool eof = false;
-  std::string ip;  // dotted quad, for X-Forwarded-For
+  std::string ip;                         // dotted quad, for X-Forwarded-For
+  std::unique_ptr<net::tls_session> tls;  // TLS listeners: every byte to and from the client
   http_request_state request;
   http_backend_conn* backend = nullptr;
   bool first_request = true;
@@ -99,6 +103,8 @@ struct http_backend_conn : http_endpoint {
   bool connecting = true;
   bool connect_event = false;  // epoll reported the connect's outcome
   bool idle = false;           // in its server's idle list
+  bool tunnel = false;         // after 101: bytes pass to the client untouched
+  bool shut_write = false;     // the client ended its side of the tunnel; so did we here
   http_response_framer framer;
   http_client_conn* client = nullptr;
   steady::time_point deadline;  // connect deadline, then response inactivity deadline
@@ -109,12 +115,13 @@ class http_engine::impl {
  public:
   explicit impl(http_engine_settings settings);
   ~impl();
-  std::string start();
+  std::string start(int inherited_listener);
 
   // Any thread.
   http_engine_settings settings_;
   http_engine_counters counters_;
   std::atomic<uint16_t> port_{0};
+  std::atomic<int> listen_socket_{-1};
   std::atomic<bool> draining_requested_{false};
   std::atomic<bool> stop_{false};
   std::mutex commands_mutex_;
@@ -175,6 +182,11 @@ class http_engine::impl {
   void log_access(http_client_conn& c, int status, bool by_server);
   void close_client(http_client_conn& c);
   void next_request(http_client_conn& c);
+  // TLS: runs the handshake; false while it is not done (or failed: the client is closed).
+  bool handshake(http_client_conn& c);
+  // Tunnels (after 101): client bytes to the backend, EOFs passed on.
+  void pump_tunnel(http_client_conn& c);
+  void redirect_to_https(http_client_conn& c);
 
   // http_engine_backend.cpp
   enum class failure { connect, closed_early, malformed, timeout };
@@ -185,6 +197,7 @@ class http_engine::impl {
   void on_connected(http_backend_conn& b);
   void feed_response(http_backend_conn& b, std::string_view input);
   void on_response_end(http_backend_conn& b, bool reusable);
+  void start_tunnel(http_backend_conn& b, std::string_view head);
   void on_backend_eof(http_backend_conn& b);
   void request_failed(http_backend_conn& b, failure f);
   void release_server(http_client_conn& c);

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "actors/proxy/http/http_access_log.hpp"
 #include "actors/proxy/http/http_limits.hpp"
 #include "actors/proxy/http/http_router.hpp"
+#include "runtime/net/tls_server_context.hpp"
 
 namespace hamesh::proxy::http {
 
@@ -54,7 +56,14 @@ struct http_engine_settings {
   std::chrono::milliseconds backend_connect_timeout{3000};
   // No byte to or from the backend this long while a response is awaited: 504.
   std::chrono::milliseconds backend_response_timeout{30000};
-  // X-Forwarded-For (the client's address, appended) and X-Forwarded-Proto: http.
+  // An idle Upgrade tunnel (WebSocket and the like: no byte either way) closes after this.
+  std::chrono::milliseconds tunnel_idle_timeout{3600000};
+  // TLS termination: clients speak TLS, certificates chosen by SNI (null: plain HTTP).
+  std::shared_ptr<const net::tls_server_context> tls;
+  // Plain listeners only: every request is answered with a redirect to https://<host>[:port]
+  // <target> (301 for GET and HEAD, 308 otherwise, which keeps the method and body).
+  std::optional<uint16_t> redirect_https_port;
+  // X-Forwarded-For (the client's address, appended) and X-Forwarded-Proto (http or https).
   bool forwarded_headers = true;
   // Idle keep-alive backend connections kept per server. Measured (tools/bench/http, 64
   // clients): a cap of 16 closed and reopened backend connections under load, 24k req/s;

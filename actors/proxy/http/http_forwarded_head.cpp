@@ -2,39 +2,19 @@
 
 #include <vector>
 
+#include "runtime/http_syntax.hpp"
+
 namespace hamesh::proxy::http {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = char(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = char(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // The field names the Connection field lists (RFC 9110 §7.6.1).
 std::vector<std::string_view> connection_options(const http_headers& headers) {
   std::vector<std::string_view> names;
   for (const auto& f : headers) {
     if (!iequals(f.name, "connection")) continue;
-    std::string_view rest = f.value;
-    while (!rest.empty()) {
-      auto comma = rest.find(',');
-      auto item = trim(rest.substr(0, comma));
+    std::string_view rest = f.value, item;
+    while (next_list_element(rest, item))
       if (!item.empty()) names.push_back(item);
-      if (comma == std::string_view::npos) break;
-      rest.remove_prefix(comma + 1);
-    }
   }
   return names;
 }
@@ -79,7 +59,7 @@ const char* reason_phrase(int status) {
 }  // namespace
 
 std::string forwarded_request_head(const http_request_head& head, std::string_view client_ip,
-                                   bool forwarded_headers) {
+                                   bool forwarded_headers, bool over_tls) {
   std::string out;
   out.reserve(512);
   out.append(head.method).append(" ").append(head.target).append(" HTTP/1.");
@@ -91,10 +71,17 @@ std::string forwarded_request_head(const http_request_head& head, std::string_vi
     if (forwarded_headers && iequals(f.name, "x-forwarded-proto")) continue;  // ours replaces it
     out.append(f.name).append(": ").append(f.value).append("\r\n");
   }
+  if (head.upgrade) {
+    // The one hop-by-hop request the proxy passes on: the backend may switch protocols
+    // (RFC 9110 §7.8), and the proxy then tunnels.
+    out.append("Connection: upgrade\r\n");
+    for (const auto& f : head.headers)
+      if (iequals(f.name, "upgrade")) out.append("Upgrade: ").append(f.value).append("\r\n");
+  }
   if (forwarded_headers) {
     // A further line of the same list: the backend reads earlier hops first (RFC 9110 §5.3).
     out.append("X-Forwarded-For: ").append(client_ip).append("\r\n");
-    out.append("X-Forwarded-Proto: http\r\n");
+    out.append(over_tls ? "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n");
   }
   out.append("\r\n");
   return out;
@@ -106,6 +93,18 @@ std::string proxy_reply(int status, bool head_request) {
       "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) +
       "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
       "\r\nConnection: close\r\n\r\n";
+  if (!head_request) out += body;
+  return out;
+}
+
+std::string proxy_redirect(std::string_view location, bool keep_method, bool head_request) {
+  std::string body = "Moved to " + std::string(location) + "\n";
+  std::string out =
+      keep_method ? "HTTP/1.1 308 Permanent Redirect" : "HTTP/1.1 301 Moved Permanently";
+  out.append("\r\nLocation: ").append(location);
+  out.append("\r\nContent-Type: text/plain\r\nContent-Length: ")
+      .append(std::to_string(body.size()));
+  out.append("\r\nConnection: close\r\n\r\n");
   if (!head_request) out += body;
   return out;
 }

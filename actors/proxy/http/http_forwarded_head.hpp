@@ -11,11 +11,17 @@
 
 namespace hamesh::proxy::http {
 
+// An upgrade request keeps its Upgrade field (with "Connection: upgrade"): the proxy tunnels
+// after 101. X-Forwarded-Proto says https when the client came over TLS.
 std::string forwarded_request_head(const http_request_head& head, std::string_view client_ip,
-                                   bool forwarded_headers);
+                                   bool forwarded_headers, bool over_tls = false);
 
 // A small text/plain answer the proxy gives itself (errors), always with Connection: close;
 // no body to a HEAD request (RFC 9110 §9.3.2).
 std::string proxy_reply(int status, bool head_request);
+
+// A redirect the proxy answers itself (http to https): 301, or 308 when the method and body
+// must be kept (RFC 9110 §15.4.9), with Connection: close.
+std::string proxy_redirect(std::string_view location, bool keep_method, bool head_request);
 
 }  // namespace hamesh::proxy::http

@@ -20,10 +20,19 @@ namespace {
 // default shutdown_timeout of 5 s, which kills past it).
 constexpr auto drain_limit = std::chrono::seconds(3);
 
+// An engine a reload replaced: it finishes its requests, then goes.
+struct retiring_engine {
+  std::unique_ptr<http_engine> engine;
+  std::chrono::steady_clock::time_point deadline;
+};
+
 struct listener_state {
   std::string path;
   http_listener_config cfg;
   std::unique_ptr<http_engine> engine;
+  std::shared_ptr<const net::tls_server_context> tls;
+  std::vector<retiring_engine> retiring;
+  uint64_t reloads = 0;
   probe::probe_follower probes;
   std::map<std::string, std::pair<size_t, size_t>> probe_servers;  // probe path -> pool, server
   caf::error stop_reason;
@@ -72,6 +81,18 @@ nlohmann::json fields(const listener_state& st) {
   }
   metrics.push_back(
       metrics::metric("http_requests_total", "counter", "Requests received.", c::get(k.requests)));
+  nlohmann::json tls = nullptr;
+  if (st.tls) {
+    tls = {{"min_version", st.cfg.tls.tls13_only ? "1.3" : "1.2"},
+           {"certificates", st.tls->names()},
+           {"handshakes", c::get(k.tls_handshakes)},
+           {"failures", c::get(k.tls_failures)}};
+    metrics.push_back(metrics::metric("http_tls_handshake_failures_total", "counter",
+                                      "TLS handshakes failed or timed out.",
+                                      c::get(k.tls_failures)));
+  }
+  uint64_t retiring_open = 0;
+  for (auto& r : st.retiring) retiring_open += r.engine->open_connections();
   metrics.push_back(metrics::metric("http_open_connections", "gauge", "Open client connections.",
                                     c::get(k.open)));
   return {{"listener", st.cfg.name},
@@ -81,6 +102,14 @@ nlohmann::json fields(const listener_state& st) {
           {"requests", c::get(k.requests)},
           {"bytes_in", c::get(k.bytes_in)},
           {"bytes_out", c::get(k.bytes_out)},
+          {"tls", tls},
+          {"redirect_https", st.cfg.engine.redirect_https_port
+                                 ? nlohmann::json(*st.cfg.engine.redirect_https_port)
+                                 : nlohmann::json(nullptr)},
+          {"redirects", c::get(k.redirects)},
+          {"tunnels", c::get(k.tunnels)},
+          {"reloads", st.reloads},
+          {"retiring_open", retiring_open},
           {"responses", responses},
           {"errors",
            {{"parse", c::get(k.parse_errors)},
@@ -94,12 +123,17 @@ nlohmann::json fields(const listener_state& st) {
           {"metrics", metrics}};
 }
 
-caf::behavior http_listener(self_ptr self, std::string path, http_listener_config cfg) {
-  auto& st = self->state;
-  st.path = std::move(path);
-  st.cfg = std::move(cfg);
-  st.log = logging::get(st.path);
+// Starts an engine for st.cfg (taking `inherited_listener` over when >= 0) into st.engine:
+// "" or why it cannot.
+std::string start_engine(listener_state& st, int inherited_listener) {
   auto engine_settings = st.cfg.engine;
+  st.tls.reset();
+  if (!st.cfg.tls.certificates.empty()) {
+    std::string error;
+    st.tls = net::tls_server_context::load(st.cfg.tls, error);
+    if (!st.tls) return "TLS: " + error;
+    engine_settings.tls = st.tls;
+  }
   if (st.cfg.access_log != "off") {
     // Its own file (a logger of this actor's, not registered: a restart makes a new one), or
     // the node's log under <path>/access.
@@ -112,9 +146,7 @@ caf::behavior http_listener(self_ptr self, std::string path, http_listener_confi
         access->set_pattern("%v");
         access->flush_on(spdlog::level::info);
       } catch (const spdlog::spdlog_ex& e) {
-        st.log->error("cannot open the access log: {}", e.what());
-        self->quit(caf::make_error(caf::sec::runtime_error, e.what()));
-        return {};
+        return std::string("cannot open the access log: ") + e.what();
       }
     } else {
       access = logging::get(st.path + "/access");
@@ -125,17 +157,19 @@ caf::behavior http_listener(self_ptr self, std::string path, http_listener_confi
       access->info(format_access(r, format));
     };
   }
-  st.engine = std::make_unique<http_engine>(engine_settings);
-  if (auto err = st.engine->start(); !err.empty()) {
-    st.log->error("cannot start: {}", err);
-    self->quit(caf::make_error(caf::sec::runtime_error, err));
-    return {};
-  }
-  st.log->info("HTTP on {}:{}, {} pool(s), {} route(s)", format_ipv4(st.cfg.engine.address),
-               st.engine->port(), st.cfg.engine.pools.size(), st.cfg.engine.routes.size());
-  // Pools with a check: a probe per server, in the proxy subtree beside this listener.
+  auto engine = std::make_unique<http_engine>(engine_settings);
+  if (auto err = engine->start(inherited_listener); !err.empty()) return err;
+  st.engine = std::move(engine);
+  return "";
+}
+
+// The probes of pools with a check: a probe per server, in the proxy subtree beside this
+// listener.
+void follow_probes(self_ptr self) {
+  auto& st = self->state;
   auto subtree = st.path.substr(0, st.path.rfind("http/"));
   std::set<std::string> paths;
+  st.probe_servers.clear();
   for (size_t p = 0; p < st.cfg.pool_checks.size(); ++p)
     if (st.cfg.pool_checks[p])
       for (size_t s = 0; s < st.cfg.engine.pools[p].servers.size(); ++s) {
@@ -144,13 +178,58 @@ caf::behavior http_listener(self_ptr self, std::string path, http_listener_confi
         paths.insert(path);
       }
   st.probes.follow(self, paths);
+}
+
+// A reload: a new engine with the new config takes the listening socket over (same address)
+// or opens its own; the old one stops accepting and finishes what it has in flight.
+void reload(self_ptr self, const http_listener_config& next) {
+  auto& st = self->state;
+  bool same_address =
+      next.engine.address == st.cfg.engine.address && next.engine.port == st.cfg.engine.port;
+  auto previous_cfg = std::move(st.cfg);
+  auto previous = std::move(st.engine);
+  auto previous_tls = st.tls;
+  st.cfg = next;
+  auto err = start_engine(st, same_address ? previous->listen_socket() : -1);
+  if (!err.empty()) {
+    // The old engine goes on serving; the operator sees why and fixes the config.
+    st.log->error("reload refused, the running config stays: {}", err);
+    st.cfg = std::move(previous_cfg);
+    st.engine = std::move(previous);
+    st.tls = previous_tls;
+    return;
+  }
+  ++st.reloads;
+  previous->stop_accepting();
+  st.log->info("reloaded: {} pool(s), {} route(s); the previous engine finishes {} connection(s)",
+               st.cfg.engine.pools.size(), st.cfg.engine.routes.size(),
+               previous->open_connections());
+  st.retiring.push_back({std::move(previous), std::chrono::steady_clock::now() + drain_limit});
+  follow_probes(self);
+  self->send(self, retire_tick_atom_v);
+}
+
+caf::behavior http_listener(self_ptr self, std::string path, http_listener_config cfg) {
+  auto& st = self->state;
+  st.path = std::move(path);
+  st.cfg = std::move(cfg);
+  st.log = logging::get(st.path);
+  if (auto err = start_engine(st, -1); !err.empty()) {
+    st.log->error("cannot start: {}", err);
+    self->quit(caf::make_error(caf::sec::runtime_error, err));
+    return {};
+  }
+  st.log->info("HTTP on {}:{}, {} pool(s), {} route(s)", format_ipv4(st.cfg.engine.address),
+               st.engine->port(), st.cfg.engine.pools.size(), st.cfg.engine.routes.size());
+  follow_probes(self);
   self->set_down_handler([=](caf::down_msg& dm) { self->state.probes.on_down(self, dm.source); });
   self->set_exit_handler([=](caf::exit_msg& em) {
     auto& st = self->state;
     st.engine->stop_accepting();
-    if (em.reason == caf::exit_reason::kill || st.engine->open_connections() == 0)
-      return self->quit(em.reason);
-    st.log->info("stopping: draining {} connection(s)", st.engine->open_connections());
+    uint64_t open = st.engine->open_connections();
+    for (auto& r : st.retiring) open += r.engine->open_connections();
+    if (em.reason == caf::exit_reason::kill || open == 0) return self->quit(em.reason);
+    st.log->info("stopping: draining {} connection(s)", open);
     st.stop_reason = em.reason;
     st.drain_deadline = std::chrono::steady_clock::now() + drain_limit;
     self->send(self, drain_tick_atom_v);
@@ -170,10 +249,30 @@ caf::behavior http_listener(self_ptr self, std::string path, http_listener_confi
         st.engine->set_server_up(name, server, up);
       },
       [=](probe_retry_atom, const std::string& path) { self->state.probes.retry(self, path); },
+      [=](http_update_atom, std::shared_ptr<const http_listener_config> next) {
+        reload(self, *next);
+      },
+      [=](retire_tick_atom) {
+        auto& st = self->state;
+        auto now = std::chrono::steady_clock::now();
+        for (auto it = st.retiring.begin(); it != st.retiring.end();) {
+          auto open = it->engine->open_connections();
+          if (open == 0 || now >= it->deadline) {
+            if (open > 0)
+              st.log->warn("previous engine: closing {} connection(s) still open", open);
+            it = st.retiring.erase(it);  // joins its thread, closes its sockets
+          } else {
+            ++it;
+          }
+        }
+        if (!st.retiring.empty())
+          self->delayed_send(self, std::chrono::milliseconds(20), retire_tick_atom_v);
+      },
       [=](drain_tick_atom) {
         auto& st = self->state;
-        if (st.engine->open_connections() == 0 ||
-            std::chrono::steady_clock::now() >= st.drain_deadline)
+        uint64_t open = st.engine->open_connections();
+        for (auto& r : st.retiring) open += r.engine->open_connections();
+        if (open == 0 || std::chrono::steady_clock::now() >= st.drain_deadline)
           return self->quit(st.stop_reason);
         self->delayed_send(self, std::chrono::milliseconds(20), drain_tick_atom_v);
       },

@@ -1,5 +1,6 @@
 #include "actors/proxy/http/http_proxy_config.hpp"
 
+#include <sys/stat.h>
 #include <set>
 
 #include "actors/probe/probe_config.hpp"
@@ -64,7 +65,19 @@ std::string http_listener_config::fingerprint() const {
          std::to_string(e.backend_connect_timeout.count()) + "," +
          std::to_string(e.backend_response_timeout.count()) +
          ";forwarded=" + (e.forwarded_headers ? "1" : "0") + ";access=" + access_log + ":" +
-         access_log_file.string();
+         access_log_file.string() + ";tunnel=" + std::to_string(e.tunnel_idle_timeout.count()) +
+         ";redirect=" + (e.redirect_https_port ? std::to_string(*e.redirect_https_port) : "-");
+  // A renewed certificate under the same file name is a change too (a reload picks it up).
+  out += ";tls=" + std::string(tls.tls13_only ? "1.3" : "1.2") + ":" + tls.ciphers;
+  for (auto& c : tls.certificates)
+    for (auto& f : {c.cert_file, c.key_file}) {
+      struct stat st {};
+      bool seen = !f.empty() && ::stat(f.c_str(), &st) == 0;
+      out += "|" + f.string() + "@" +
+             (seen ? std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) +
+                         "/" + std::to_string(st.st_size)
+                   : "-");
+    }
   return out;
 }
 
@@ -130,7 +143,43 @@ std::vector<http_listener_config> parse_http_listeners(config::table_reader& pro
       e.pools.push_back(std::move(pool));
       l.pool_checks.push_back(std::move(check));
     }
-    if (e.pools.empty()) t.error("pool", "expected at least one [[proxy.http.pool]]");
+    if (auto v = t.boolean("redirect_https"); v && *v) {
+      e.redirect_https_port = 443;
+      if (auto port = t.integer("https_port", 1, 65535)) e.redirect_https_port = uint16_t(*port);
+    } else if (t.has("https_port")) {
+      t.error("https_port", "only used with redirect_https = true");
+    }
+    for (auto& c : t.array_of_tables("certificate")) {
+      net::tls_certificate_files files;
+      if (auto v = c.path("cert_file", true)) files.cert_file = *v;
+      if (auto v = c.path("key_file")) files.key_file = *v;
+      c.finish();
+      // Each one alone first, so that an error names the entry it comes from.
+      if (!files.cert_file.empty()) {
+        net::tls_server_settings one;
+        one.certificates.push_back(files);
+        std::string error;
+        if (!net::tls_server_context::load(one, error)) c.error("cert_file", error);
+      }
+      l.tls.certificates.push_back(std::move(files));
+    }
+    if (auto v = t.choice("tls_min_version", {"1.2", "1.3"})) {
+      l.tls.tls13_only = *v == "1.3";
+      if (l.tls.certificates.empty())
+        t.error("tls_min_version", "a plain listener: add a [[proxy.http.certificate]]");
+    }
+    if (auto v = t.string("tls_ciphers")) {
+      l.tls.ciphers = *v;
+      net::tls_server_settings probe = l.tls;
+      std::string error;
+      if (!l.tls.certificates.empty() && !net::tls_server_context::load(probe, error) &&
+          error.rfind("no usable", 0) == 0)
+        t.error("tls_ciphers", error);
+    }
+    if (!l.tls.certificates.empty() && e.redirect_https_port)
+      t.error("redirect_https", "a TLS listener cannot redirect to https: it is https");
+    if (e.pools.empty() && !e.redirect_https_port)
+      t.error("pool", "expected at least one [[proxy.http.pool]]");
     auto known_pool = [&](config::table_reader& r, const std::string& key,
                           const std::string& name) {
       if (!pools.count(name))
@@ -161,6 +210,8 @@ std::vector<http_listener_config> parse_http_listeners(config::table_reader& pro
       e.default_pool = e.pools.front().name;  // one pool: everything goes there
     }
     if (auto v = t.duration_value("client_idle_timeout", 100ms, 1h)) e.client_idle_timeout = ms(*v);
+    if (auto v = t.duration_value("tunnel_idle_timeout", 100ms, 24h))
+      e.tunnel_idle_timeout = ms(*v);
     if (auto v = t.duration_value("request_head_timeout", 10ms, 10min))
       e.request_head_timeout = ms(*v);
     if (auto v = t.duration_value("backend_connect_timeout", 1ms, 10min))

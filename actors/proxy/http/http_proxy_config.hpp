@@ -21,6 +21,9 @@ struct http_listener_config {
   http_engine_settings engine;
   // Per pool (same order), the [proxy.http.pool.check] each of its servers gets.
   std::vector<std::optional<probe::check_settings>> pool_checks;
+  // [[proxy.http.certificate]] entries and tls_min_version: the engine's TLS context is
+  // loaded (and checked) from these when the config is read.
+  net::tls_server_settings tls;
   std::string access_log = "off";         // off | common | json
   std::filesystem::path access_log_file;  // empty: the node's log
 

@@ -10,14 +10,15 @@ std::string render_proxies(const actor_state& root) {
   std::vector<const actor_state*> listeners;
   collect_kind(root, "http", listeners);
   if (listeners.empty()) return "no HTTP listeners on this node\n";
-  std::vector<std::vector<std::string>> top{{"LISTENER", "LISTEN", "OPEN", "REQUESTS", "2XX", "4XX",
-                                             "5XX", "ERRORS (404/408/502/503/504)"}};
+  std::vector<std::vector<std::string>> top{{"LISTENER", "LISTEN", "MODE", "OPEN", "REQUESTS",
+                                             "2XX", "4XX", "5XX", "ERRORS (404/408/502/503/504)",
+                                             "TLS OK/FAILED"}};
   std::vector<std::vector<std::string>> servers{
       {"LISTENER", "POOL", "SERVER", "STATE", "ACTIVE", "REQUESTS", "FAILURES"}};
   for (auto* s : listeners) {
     auto f = nlohmann::json::parse(s->fields_json, nullptr, false);
     if (!f.is_object() || s->status != "running") {
-      top.push_back({s->path, "", "", "", "", "", "", s->status});
+      top.push_back({s->path, "", "", "", "", "", "", "", s->status, ""});
       continue;
     }
     auto n = [](const nlohmann::json& j, const char* key) {
@@ -25,10 +26,22 @@ std::string render_proxies(const actor_state& root) {
     };
     auto r = f.value("responses", nlohmann::json::object());
     auto e = f.value("errors", nlohmann::json::object());
-    top.push_back({f.value("listener", ""), f.value("listen", ""), n(f, "open"), n(f, "requests"),
-                   n(r, "2xx"), n(r, "4xx"), n(r, "5xx"),
+    // "https (2 certs, 1.2+)", "http -> https:443" or "http".
+    std::string mode = "http", tls_counts = "-";
+    auto tls = f.value("tls", nlohmann::json());
+    if (tls.is_object()) {
+      auto certs = tls.value("certificates", nlohmann::json::array()).size();
+      mode = "https (" + std::to_string(certs) + (certs == 1 ? " cert, " : " certs, ") +
+             tls.value("min_version", "") + "+)";
+      tls_counts = n(tls, "handshakes") + "/" + n(tls, "failures");
+    } else if (f.value("redirect_https", nlohmann::json()).is_number()) {
+      mode = "http -> https:" + std::to_string(f["redirect_https"].get<int>());
+    }
+    top.push_back({f.value("listener", ""), f.value("listen", ""), mode, n(f, "open"),
+                   n(f, "requests"), n(r, "2xx"), n(r, "4xx"), n(r, "5xx"),
                    n(e, "not_found") + "/" + n(e, "request_timeout") + "/" + n(e, "bad_gateway") +
-                       "/" + n(e, "unavailable") + "/" + n(e, "gateway_timeout")});
+                       "/" + n(e, "unavailable") + "/" + n(e, "gateway_timeout"),
+                   tls_counts});
     for (auto& pool : f.value("pools", nlohmann::json::array()))
       for (auto& srv : pool.value("servers", nlohmann::json::array()))
         servers.push_back({f.value("listener", ""),
