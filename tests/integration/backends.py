@@ -6,9 +6,14 @@ each on daemon threads, each closed (listener and every accepted connection) by 
 - HttpBackend: GET /health -> status and body set by the test, any other path -> its name
 - SmtpBackend: a 220 banner (or another code), answers EHLO with 250, QUIT with 221
 - UdpBackend: answers every datagram with its name
+- HttpBackendProcess: an HTTP/1.1 keep-alive server in a process of its own, answering its
+  name, so a test can SIGKILL it (by its PID) and start it again on the same port
 """
 import http.server
+import os
 import socket
+import subprocess
+import sys
 import threading
 
 from harness import free_port
@@ -180,3 +185,49 @@ def ask_name(port, source=None, host="127.0.0.1", timeout=5):
         return data.decode().strip()
     finally:
         s.close()
+
+
+_HTTP_PROCESS = r"""
+import http.server, sys
+name, port = sys.argv[1], int(sys.argv[2])
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        body = (name + "\n").encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", port), H)
+s.daemon_threads = True
+print("ready", flush=True)
+s.serve_forever()
+"""
+
+
+class HttpBackendProcess:
+    def __init__(self, name, port=None):
+        self.name = name
+        self.port = port or free_port()
+        self.proc = None
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen([sys.executable, "-c", _HTTP_PROCESS, self.name, str(self.port)],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        assert self.proc.stdout.readline().strip() == b"ready", f"backend {self.name} did not start"
+
+    @property
+    def address(self):
+        return f"127.0.0.1:{self.port}"
+
+    def kill(self):
+        """SIGKILL, as a crash: open connections are reset, the port refuses."""
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, 9)
+            self.proc.wait()
+            self.proc.stdout.close()
+
+    stop = kill

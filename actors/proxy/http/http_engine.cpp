@@ -250,10 +250,11 @@ void http_engine::impl::on_wake() {
     }
     // Idle keep-alive clients go now; the sweep takes later ones. A client accepted but not
     // heard from yet stays: its first request is answered (with Connection: close).
-    for (auto& c : clients_)
-      if (!c.dead && c.state == http_client_conn::phase::waiting_head && !c.first_request &&
-          !c.head_since && c.in_off == c.in.size())
-        close_client(c);
+    if (close_idle_on_drain_.load())
+      for (auto& c : clients_)
+        if (!c.dead && c.state == http_client_conn::phase::waiting_head && !c.first_request &&
+            !c.head_since && c.in_off == c.in.size())
+          close_client(c);
   }
 }
 
@@ -298,7 +299,8 @@ void http_engine::impl::sweep() {
             reply(c, 408);
             mark_ready(c);
           }
-        } else if (draining_ || now_ - c.idle_since >= settings_.client_idle_timeout) {
+        } else if ((draining_ && close_idle_on_drain_.load()) ||
+                   now_ - c.idle_since >= settings_.client_idle_timeout) {
           close_client(c);
         }
         break;
@@ -396,7 +398,8 @@ bool http_engine::set_server_up(std::string_view pool, size_t server, bool up) {
   return true;
 }
 
-void http_engine::stop_accepting() {
+void http_engine::stop_accepting(bool close_idle) {
+  impl_->close_idle_on_drain_.store(close_idle);
   impl_->draining_requested_.store(true);
   impl_->wake();
 }

@@ -41,8 +41,10 @@ class http_engine {
   // From the probes' verdicts; any thread. False for an unknown pool or server index.
   bool set_server_up(std::string_view pool, size_t server, bool up);
   // Graceful drain: the listener closes, in-flight requests finish (their responses carry
-  // Connection: close), idle keep-alive clients are closed.
-  void stop_accepting();
+  // Connection: close). Idle keep-alive clients are closed at once when `close_idle` (a
+  // stop), else each gets one more request answered with Connection: close (a reload: a
+  // client never finds its connection closed under a request it just sent).
+  void stop_accepting(bool close_idle = true);
   uint64_t open_connections() const;
   const http_engine_counters& counters() const;
   // The index of a pool in counters() (the order of the settings), or npos.

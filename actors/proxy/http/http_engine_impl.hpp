@@ -123,6 +123,7 @@ class http_engine::impl {
   std::atomic<uint16_t> port_{0};
   std::atomic<int> listen_socket_{-1};
   std::atomic<bool> draining_requested_{false};
+  std::atomic<bool> close_idle_on_drain_{true};
   std::atomic<bool> stop_{false};
   std::mutex commands_mutex_;
   struct server_verdict {

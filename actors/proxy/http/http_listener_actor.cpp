@@ -35,6 +35,7 @@ struct listener_state {
   uint64_t reloads = 0;
   probe::probe_follower probes;
   std::map<std::string, std::pair<size_t, size_t>> probe_servers;  // probe path -> pool, server
+  std::map<std::string, bool> probe_up;  // the last verdict per probe path (up unless "down")
   caf::error stop_reason;
   std::chrono::steady_clock::time_point drain_deadline;
   std::shared_ptr<spdlog::logger> log;
@@ -200,12 +201,16 @@ void reload(self_ptr self, const http_listener_config& next) {
     return;
   }
   ++st.reloads;
-  previous->stop_accepting();
+  previous->stop_accepting(false);
+  follow_probes(self);
+  // The new engine starts with every server up: what the probes last said still holds.
+  for (auto& [path, up] : st.probe_up)
+    if (auto it = st.probe_servers.find(path); it != st.probe_servers.end())
+      st.engine->set_server_up(st.cfg.engine.pools[it->second.first].name, it->second.second, up);
   st.log->info("reloaded: {} pool(s), {} route(s); the previous engine finishes {} connection(s)",
                st.cfg.engine.pools.size(), st.cfg.engine.routes.size(),
                previous->open_connections());
   st.retiring.push_back({std::move(previous), std::chrono::steady_clock::now() + drain_limit});
-  follow_probes(self);
   self->send(self, retire_tick_atom_v);
 }
 
@@ -226,6 +231,7 @@ caf::behavior http_listener(self_ptr self, std::string path, http_listener_confi
   self->set_exit_handler([=](caf::exit_msg& em) {
     auto& st = self->state;
     st.engine->stop_accepting();
+    for (auto& r : st.retiring) r.engine->stop_accepting();  // now closing idle clients too
     uint64_t open = st.engine->open_connections();
     for (auto& r : st.retiring) open += r.engine->open_connections();
     if (em.reason == caf::exit_reason::kill || open == 0) return self->quit(em.reason);
@@ -243,7 +249,10 @@ caf::behavior http_listener(self_ptr self, std::string path, http_listener_confi
         auto [pool, server] = it->second;
         bool up = verdict != "down";  // unknown counts as up, as for IPVS
         auto& name = st.cfg.engine.pools[pool].name;
-        if (st.engine->counters().server(pool, server).up.load() != up)
+        auto last = st.probe_up.find(path);
+        bool changed = last == st.probe_up.end() ? !up : last->second != up;
+        st.probe_up[path] = up;
+        if (changed)
           st.log->log(up ? spdlog::level::info : spdlog::level::warn, "pool {}: {} is {} ({})",
                       name, path.substr(path.rfind('/') + 1), up ? "up" : "down", detail);
         st.engine->set_server_up(name, server, up);
