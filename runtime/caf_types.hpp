@@ -67,6 +67,8 @@ CAF_ADD_ATOM(hamesh, hamesh, ipvs_drain_atom, "ipvsdrn")
 CAF_ADD_ATOM(hamesh, hamesh, drain_tick_atom, "draintk")
 // (retire_tick_atom) to self: an HTTP listener checks whether its replaced engines are done
 CAF_ADD_ATOM(hamesh, hamesh, retire_tick_atom, "retiretk")
+// (rate_tick_atom) to self, every second: a listener samples its counters into rates
+CAF_ADD_ATOM(hamesh, hamesh, rate_tick_atom, "ratetk")
 // (ipvs_update_atom, settings) from the lb supervisor on a reload: new settings, same listener
 CAF_ADD_ATOM(hamesh, hamesh, ipvs_update_atom, "ipvsupd")
 // (http_update_atom, config) from the proxy supervisor on a reload: an HTTP listener's new

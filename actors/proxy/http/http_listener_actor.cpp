@@ -33,6 +33,9 @@ struct listener_state {
   std::shared_ptr<const net::tls_server_context> tls;
   std::vector<retiring_engine> retiring;
   uint64_t reloads = 0;
+  // Requests per second over the last whole second (sampled by rate_tick_atom).
+  uint64_t last_requests = 0;
+  double requests_per_second = 0;
   probe::probe_follower probes;
   std::map<std::string, std::pair<size_t, size_t>> probe_servers;  // probe path -> pool, server
   std::map<std::string, bool> probe_up;  // the last verdict per probe path (up unless "down")
@@ -101,6 +104,7 @@ nlohmann::json fields(const listener_state& st) {
           {"accepted", c::get(k.accepted)},
           {"open", c::get(k.open)},
           {"requests", c::get(k.requests)},
+          {"requests_per_second", st.requests_per_second},
           {"bytes_in", c::get(k.bytes_in)},
           {"bytes_out", c::get(k.bytes_out)},
           {"tls", tls},
@@ -227,6 +231,7 @@ caf::behavior http_listener(self_ptr self, std::string path, http_listener_confi
   st.log->info("HTTP on {}:{}, {} pool(s), {} route(s)", format_ipv4(st.cfg.engine.address),
                st.engine->port(), st.cfg.engine.pools.size(), st.cfg.engine.routes.size());
   follow_probes(self);
+  self->send(self, rate_tick_atom_v);
   self->set_down_handler([=](caf::down_msg& dm) { self->state.probes.on_down(self, dm.source); });
   self->set_exit_handler([=](caf::exit_msg& em) {
     auto& st = self->state;
@@ -258,6 +263,14 @@ caf::behavior http_listener(self_ptr self, std::string path, http_listener_confi
         st.engine->set_server_up(name, server, up);
       },
       [=](probe_retry_atom, const std::string& path) { self->state.probes.retry(self, path); },
+      [=](rate_tick_atom) {
+        auto& st = self->state;
+        // A reload starts the new engine's counters at zero: the first second after it reads 0.
+        auto now = http_engine_counters::get(st.engine->counters().requests);
+        st.requests_per_second = now >= st.last_requests ? double(now - st.last_requests) : 0;
+        st.last_requests = now;
+        self->delayed_send(self, std::chrono::seconds(1), rate_tick_atom_v);
+      },
       [=](http_update_atom, std::shared_ptr<const http_listener_config> next) {
         reload(self, *next);
       },

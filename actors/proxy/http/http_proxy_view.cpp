@@ -11,14 +11,14 @@ std::string render_proxies(const actor_state& root) {
   collect_kind(root, "http", listeners);
   if (listeners.empty()) return "no HTTP listeners on this node\n";
   std::vector<std::vector<std::string>> top{{"LISTENER", "LISTEN", "MODE", "OPEN", "REQUESTS",
-                                             "2XX", "4XX", "5XX", "ERRORS (404/408/502/503/504)",
-                                             "TLS OK/FAILED"}};
+                                             "REQ/S", "2XX", "4XX", "5XX",
+                                             "ERRORS (404/408/502/503/504)", "TLS OK/FAILED"}};
   std::vector<std::vector<std::string>> servers{
       {"LISTENER", "POOL", "SERVER", "STATE", "ACTIVE", "REQUESTS", "FAILURES"}};
   for (auto* s : listeners) {
     auto f = nlohmann::json::parse(s->fields_json, nullptr, false);
     if (!f.is_object() || s->status != "running") {
-      top.push_back({s->path, "", "", "", "", "", "", "", s->status, ""});
+      top.push_back({s->path, "", "", "", "", "", "", "", "", s->status, ""});
       continue;
     }
     auto n = [](const nlohmann::json& j, const char* key) {
@@ -38,7 +38,9 @@ std::string render_proxies(const actor_state& root) {
       mode = "http -> https:" + std::to_string(f["redirect_https"].get<int>());
     }
     top.push_back({f.value("listener", ""), f.value("listen", ""), mode, n(f, "open"),
-                   n(f, "requests"), n(r, "2xx"), n(r, "4xx"), n(r, "5xx"),
+                   n(f, "requests"),
+                   std::to_string(static_cast<uint64_t>(f.value("requests_per_second", 0.0))),
+                   n(r, "2xx"), n(r, "4xx"), n(r, "5xx"),
                    n(e, "not_found") + "/" + n(e, "request_timeout") + "/" + n(e, "bad_gateway") +
                        "/" + n(e, "unavailable") + "/" + n(e, "gateway_timeout"),
                    tls_counts});
