@@ -66,11 +66,6 @@ class pool_mailbox {
 // For each member of `from`, its index in `to` (same address and port), or npos.
 std::vector<size_t> remap_members(const pool_view& from, const pool_view& to);
 
-// Opens the service's socket (SOCK_STREAM: listening too) on address:port with IP_FREEBIND:
-// the virtual address arrives with VRRP mastership, so bind before it is ours. -1 and
-// `error` when it cannot.
-int open_listener(int type, uint32_t address, uint16_t port, std::string& error);
-
 // An engine thread of a user-space forwarder: what the actor-facing plane needs of it.
 class forwarder_engine {
  public:

@@ -1,4 +1,5 @@
 #include "actors/ipvs/udp_forwarder.hpp"
+#include "runtime/net/listen_socket.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -54,7 +55,7 @@ class udp_engine : public forwarder_engine {
     pool_ = pool;
     picker_.set_pool(pool);
     std::string error;
-    listen_fd_ = open_listener(SOCK_DGRAM, cfg_.address, cfg_.port, error);
+    listen_fd_ = net::open_listen_socket(SOCK_DGRAM, cfg_.address, cfg_.port, error);
     if (listen_fd_ < 0) return error;
     auto fail = [](const std::string& what) { return what + ": " + std::strerror(errno); };
     epfd_ = ::epoll_create1(EPOLL_CLOEXEC);

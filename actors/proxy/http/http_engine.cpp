@@ -16,6 +16,7 @@
 #include <exception>
 
 #include "actors/proxy/http/http_engine_impl.hpp"
+#include "runtime/net/listen_socket.hpp"
 
 namespace hamesh::proxy::http {
 namespace {
@@ -28,28 +29,6 @@ std::vector<size_t> servers_per_pool(const http_engine_settings& s) {
   return sizes;
 }
 
-// A tiny listener of our own (not ipvs::open_listener: this library stays free of the IPVS
-// engine); IP_FREEBIND for the same reason: bind before VRRP brings the address.
-int open_listener(uint32_t address, uint16_t port, std::string& error) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    error = std::string("socket: ") + std::strerror(errno);
-    return -1;
-  }
-  int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  ::setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof one);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(address);
-  a.sin_port = htons(port);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 1024) != 0) {
-    error = std::string("bind/listen: ") + std::strerror(errno);
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 }  // namespace
 
@@ -97,7 +76,7 @@ std::string http_engine::impl::start(int inherited_listener) {
     listen_fd_ = ::fcntl(inherited_listener, F_DUPFD_CLOEXEC, 0);
     if (listen_fd_ < 0) return std::string("dup of the listener: ") + std::strerror(errno);
   } else {
-    listen_fd_ = open_listener(settings_.address, settings_.port, error);
+    listen_fd_ = net::open_listen_socket(SOCK_STREAM, settings_.address, settings_.port, error);
     if (listen_fd_ < 0) return error;
   }
   listen_socket_.store(listen_fd_);
