@@ -92,5 +92,4 @@ std::optional<pool_change> pool_mailbox::take() {
   return out;
 }
 
-
 }  // namespace hamesh::ipvs
