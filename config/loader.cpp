@@ -180,6 +180,7 @@ void read_proxy(table_reader& root, node_config& cfg) {
   if (!t) return;
   cfg.proxy.enabled = true;
   cfg.proxy.http = proxy::http::parse_http_listeners(*t);
+  cfg.proxy.mail = proxy::mail::parse_mail_listeners(*t);
   t->finish();
 }
 

@@ -10,6 +10,7 @@
 #include "actors/ipvs/ipvs_config.hpp"
 #include "actors/probe/probe_config.hpp"
 #include "actors/proxy/http/http_proxy_config.hpp"
+#include "actors/proxy/mail/mail_proxy_config.hpp"
 #include "actors/ticker/ticker_config.hpp"
 #include "actors/vrrp/vrrp_config.hpp"
 #include "runtime/duration.hpp"
@@ -97,6 +98,7 @@ struct ipvs_section {
 struct proxy_section {
   bool enabled = false;
   std::vector<proxy::http::http_listener_config> http;
+  std::vector<proxy::mail::mail_listener_config> mail;
 };
 
 struct node_config {

@@ -2,6 +2,7 @@
 
 #include "config/endpoint.hpp"
 #include "config/name_rules.hpp"
+#include "runtime/ipv4_text.hpp"
 
 #include <toml++/toml.h>
 
@@ -202,6 +203,51 @@ std::optional<std::pair<std::string, uint16_t>> table_reader::endpoint(const std
     error(key, std::string("expected \"HOST:PORT\" with a port in ") +
                    (allow_any_port ? "0" : "1") + "..65535, found string \"" + *text + "\"");
   return ep;
+}
+
+std::optional<std::pair<uint32_t, uint16_t>> table_reader::ipv4_endpoint(const std::string& key,
+                                                                         bool required,
+                                                                         bool allow_any_port) {
+  auto ep = endpoint(key, required, allow_any_port);
+  if (!ep) return std::nullopt;
+  auto addr = parse_ipv4(ep->first);
+  if (!addr) {
+    error(key, "expected a numeric IPv4 address and port like \"10.0.0.100:80\", found \"" +
+                   ep->first + ":" + std::to_string(ep->second) + "\"");
+    return std::nullopt;
+  }
+  return std::make_pair(*addr, ep->second);
+}
+
+std::optional<std::vector<std::pair<uint32_t, uint16_t>>> table_reader::ipv4_endpoint_array(
+    const std::string& key, bool required) {
+  auto* node = get(key, required, "an array of \"IPv4:PORT\" strings");
+  if (!node) return std::nullopt;
+  auto* arr = node->as_array();
+  if (!arr || arr->empty()) {
+    error_at(node, key,
+             "expected a non-empty array of \"IPv4:PORT\" strings, found " + describe(*node));
+    return std::nullopt;
+  }
+  std::vector<std::pair<uint32_t, uint16_t>> out;
+  bool ok = true;
+  for (size_t i = 0; i < arr->size(); ++i) {
+    const toml::node& item = *arr->get(i);
+    auto where = key + "[" + std::to_string(i) + "]";
+    auto ep =
+        item.is_string() ? split_endpoint(std::string(*item.as_string()), false) : std::nullopt;
+    auto addr = ep ? parse_ipv4(ep->first) : std::nullopt;
+    if (!addr) {
+      error_at(&item, where,
+               "expected a numeric IPv4 address and port like \"10.0.2.1:143\", found " +
+                   describe(item));
+      ok = false;
+      continue;
+    }
+    out.emplace_back(*addr, ep->second);
+  }
+  if (!ok) return std::nullopt;
+  return out;
 }
 
 std::optional<std::vector<std::string>> table_reader::string_array(const std::string& key,

@@ -54,6 +54,13 @@ class table_reader {
   std::optional<std::pair<std::string, uint16_t>> endpoint(const std::string& key,
                                                            bool required = false,
                                                            bool allow_any_port = false);
+  // "IPv4:PORT" with a numeric address: data planes forward to addresses, never to names.
+  std::optional<std::pair<uint32_t, uint16_t>> ipv4_endpoint(const std::string& key,
+                                                             bool required = false,
+                                                             bool allow_any_port = false);
+  // An array of them, each error at its element; an empty array is refused.
+  std::optional<std::vector<std::pair<uint32_t, uint16_t>>> ipv4_endpoint_array(
+      const std::string& key, bool required = false);
   std::optional<std::vector<std::string>> string_array(const std::string& key,
                                                        bool required = false);
   std::optional<table_reader> table(const std::string& key, bool required = false);

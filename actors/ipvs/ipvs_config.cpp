@@ -13,21 +13,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// "IPv4:PORT" with a numeric address: LVS forwards to addresses, never to names.
-std::optional<std::pair<uint32_t, uint16_t>> ipv4_endpoint(config::table_reader& t,
-                                                           const std::string& key, bool required,
-                                                           bool any_port = false) {
-  auto ep = t.endpoint(key, required, any_port);
-  if (!ep) return std::nullopt;
-  auto addr = parse_ipv4(ep->first);
-  if (!addr) {
-    t.error(key, "expected a numeric IPv4 address and port like \"10.0.0.100:80\", found \"" +
-                     ep->first + ":" + std::to_string(ep->second) + "\"");
-    return std::nullopt;
-  }
-  return std::make_pair(*addr, ep->second);
-}
-
 std::string default_real_name(uint32_t address, uint16_t port) {
   return format_ipv4(address) + "_" + std::to_string(port);
 }
@@ -41,7 +26,7 @@ std::vector<service_settings> parse_services(config::table_reader& ipvs) {
   for (auto& t : ipvs.array_of_tables("service")) {
     service_settings s;
     if (auto v = t.unique_name("name", names, "service")) s.name = *v;
-    if (auto ep = ipv4_endpoint(t, "listen", true)) {
+    if (auto ep = t.ipv4_endpoint("listen", true)) {
       s.address = ep->first;
       s.port = ep->second;
     }
@@ -54,7 +39,7 @@ std::vector<service_settings> parse_services(config::table_reader& ipvs) {
       s.scheduler = *parse_scheduler(*v);
     if (auto v = t.duration_value("persistence", 0s, 24h)) s.persistence = *v;
     if (auto v = t.integer("quorum", 1, 1'000'000)) s.quorum = static_cast<uint32_t>(*v);
-    if (auto ep = ipv4_endpoint(t, "sorry_server", false)) {
+    if (auto ep = t.ipv4_endpoint("sorry_server", false)) {
       real_settings sorry;
       sorry.name = "sorry";
       sorry.address = ep->first;
@@ -88,7 +73,7 @@ std::vector<service_settings> parse_services(config::table_reader& ipvs) {
     std::set<std::string> real_names, real_endpoints;
     for (auto& r : t.array_of_tables("real")) {
       real_settings real;
-      if (auto ep = ipv4_endpoint(r, "address", true)) {
+      if (auto ep = r.ipv4_endpoint("address", true)) {
         real.address = ep->first;
         real.port = ep->second;
         if (!real_endpoints.insert(real.endpoint()).second)

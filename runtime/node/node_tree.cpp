@@ -5,6 +5,7 @@
 #include "actors/ipvs/ipvs_actor.hpp"
 #include "actors/probe/probe_actor.hpp"
 #include "actors/proxy/http/http_listener_actor.hpp"
+#include "actors/proxy/mail/mail_listener_actor.hpp"
 #include "actors/ticker/ticker_actor.hpp"
 #include "actors/vrrp/vrrp_actor.hpp"
 #include "actors/vrrp/vrrp_sync_group.hpp"
@@ -136,6 +137,22 @@ std::shared_ptr<const supervisor_spec> proxy_tree(const config::node_config& cfg
     };
     spec->children.push_back(std::move(c));
   }
+  // Mail listeners: a change restarts one (its proxied sessions end; clients reconnect).
+  for (const auto& listener : cfg.proxy.mail) {
+    child_spec c;
+    c.info = {"mail/" + listener.name, "mail", supervision::restart_type::permanent,
+              listener.fingerprint()};
+    c.start = [listener](caf::local_actor* parent, const std::string& path) {
+      return proxy::mail::spawn_mail_listener(parent, path, listener);
+    };
+    spec->children.push_back(std::move(c));
+  }
+  for (const auto& listener : cfg.proxy.mail)
+    for (size_t p = 0; p < listener.pair_checks.size(); ++p)
+      if (listener.pair_checks[p])
+        for (size_t m = 0; m < listener.engine.pairs[p].members.size(); ++m)
+          spec->children.push_back(
+              probe_child(listener.probe_name(p, m), listener.check_for(p, m)));
   for (const auto& listener : cfg.proxy.http)
     for (size_t p = 0; p < listener.pool_checks.size(); ++p)
       if (listener.pool_checks[p])

@@ -164,7 +164,9 @@ int run(const options& opt, const std::string& command, const std::string& path_
               else if (command == "probes")
                 std::cout << hamesh::ctl::render_probes(state);
               else if (command == "proxies")
-                std::cout << hamesh::ctl::render_proxies(state);
+                std::cout << hamesh::ctl::render_proxies(state)
+                          << (hamesh::ctl::render_mail_proxies(state).empty() ? "" : "\n")
+                          << hamesh::ctl::render_mail_proxies(state);
               else if (command == "peers")
                 std::cout << hamesh::ctl::render_peers(state);
               else

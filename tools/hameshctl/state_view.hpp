@@ -37,5 +37,7 @@ std::string render_ipvs(const actor_state& root);
 std::string render_probes(const actor_state& root);
 // Every HTTP listener (traffic, errors by class) and its pools' servers (actors/proxy/http/).
 std::string render_proxies(const actor_state& root);
+// Every POP3/IMAP listener and its pairs' members (actors/proxy/mail/); "" when none.
+std::string render_mail_proxies(const actor_state& root);
 
 }  // namespace hamesh::ctl

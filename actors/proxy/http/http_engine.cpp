@@ -29,7 +29,6 @@ std::vector<size_t> servers_per_pool(const http_engine_settings& s) {
   return sizes;
 }
 
-
 }  // namespace
 
 http_engine::impl::impl(http_engine_settings settings)

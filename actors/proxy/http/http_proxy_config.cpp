@@ -1,12 +1,12 @@
 #include "actors/proxy/http/http_proxy_config.hpp"
 
-#include <sys/stat.h>
 #include <set>
 
 #include "actors/probe/probe_config.hpp"
 #include "actors/proxy/http/http_router.hpp"
 #include "config/name_rules.hpp"
 #include "config/table_reader.hpp"
+#include "config/tls_listener_keys.hpp"
 #include "runtime/ipv4_text.hpp"
 
 namespace hamesh::proxy::http {
@@ -16,22 +16,6 @@ using namespace std::chrono_literals;
 
 std::chrono::milliseconds ms(duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d);
-}
-
-std::optional<http_server_address> ipv4_endpoint(config::table_reader& t, const std::string& key,
-                                                 const std::string& text) {
-  auto colon = text.rfind(':');
-  auto addr = colon == std::string::npos ? std::nullopt : parse_ipv4(text.substr(0, colon));
-  std::string port = colon == std::string::npos ? "" : text.substr(colon + 1);
-  bool ok = addr && !port.empty() && port.size() <= 5 &&
-            port.find_first_not_of("0123456789") == std::string::npos && std::stol(port) >= 1 &&
-            std::stol(port) <= 65535;
-  if (!ok) {
-    t.error(key, "expected numeric IPv4 \"ADDRESS:PORT\" entries like \"10.0.2.1:80\", found \"" +
-                     text + "\"");
-    return std::nullopt;
-  }
-  return http_server_address{*addr, static_cast<uint16_t>(std::stol(port))};
 }
 
 }  // namespace
@@ -67,17 +51,7 @@ std::string http_listener_config::fingerprint() const {
          ";forwarded=" + (e.forwarded_headers ? "1" : "0") + ";access=" + access_log + ":" +
          access_log_file.string() + ";tunnel=" + std::to_string(e.tunnel_idle_timeout.count()) +
          ";redirect=" + (e.redirect_https_port ? std::to_string(*e.redirect_https_port) : "-");
-  // A renewed certificate under the same file name is a change too (a reload picks it up).
-  out += ";tls=" + std::string(tls.tls13_only ? "1.3" : "1.2") + ":" + tls.ciphers;
-  for (auto& c : tls.certificates)
-    for (auto& f : {c.cert_file, c.key_file}) {
-      struct stat st {};
-      bool seen = !f.empty() && ::stat(f.c_str(), &st) == 0;
-      out += "|" + f.string() + "@" +
-             (seen ? std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) +
-                         "/" + std::to_string(st.st_size)
-                   : "-");
-    }
+  out += ";tls=" + config::tls_fingerprint(tls);
   return out;
 }
 
@@ -128,12 +102,8 @@ std::vector<http_listener_config> parse_http_listeners(config::table_reader& pro
         if (!ok) p.error("cookie", "expected a cookie name (an HTTP token), found \"" + *v + "\"");
         pool.cookie_name = *v;
       }
-      if (auto servers = p.string_array("servers", true)) {
-        for (auto& s : *servers)
-          if (auto a = ipv4_endpoint(p, "servers", s)) pool.servers.push_back(*a);
-        if (servers->empty())
-          p.error("servers", "expected at least one server, found an empty array");
-      }
+      if (auto servers = p.ipv4_endpoint_array("servers", true))
+        for (auto& [address, port] : *servers) pool.servers.push_back({address, port});
       std::optional<probe::check_settings> check;
       if (auto c = p.table("check")) {
         check = probe::parse_check(*c, "0.0.0.0", 0);  // aimed at each server by check_for()
@@ -149,33 +119,7 @@ std::vector<http_listener_config> parse_http_listeners(config::table_reader& pro
     } else if (t.has("https_port")) {
       t.error("https_port", "only used with redirect_https = true");
     }
-    for (auto& c : t.array_of_tables("certificate")) {
-      net::tls_certificate_files files;
-      if (auto v = c.path("cert_file", true)) files.cert_file = *v;
-      if (auto v = c.path("key_file")) files.key_file = *v;
-      c.finish();
-      // Each one alone first, so that an error names the entry it comes from.
-      if (!files.cert_file.empty()) {
-        net::tls_server_settings one;
-        one.certificates.push_back(files);
-        std::string error;
-        if (!net::tls_server_context::load(one, error)) c.error("cert_file", error);
-      }
-      l.tls.certificates.push_back(std::move(files));
-    }
-    if (auto v = t.choice("tls_min_version", {"1.2", "1.3"})) {
-      l.tls.tls13_only = *v == "1.3";
-      if (l.tls.certificates.empty())
-        t.error("tls_min_version", "a plain listener: add a [[proxy.http.certificate]]");
-    }
-    if (auto v = t.string("tls_ciphers")) {
-      l.tls.ciphers = *v;
-      net::tls_server_settings probe = l.tls;
-      std::string error;
-      if (!l.tls.certificates.empty() && !net::tls_server_context::load(probe, error) &&
-          error.rfind("no usable", 0) == 0)
-        t.error("tls_ciphers", error);
-    }
+    config::read_tls_listener_keys(t, l.tls);
     if (!l.tls.certificates.empty() && e.redirect_https_port)
       t.error("redirect_https", "a TLS listener cannot redirect to https: it is https");
     if (e.pools.empty() && !e.redirect_https_port)

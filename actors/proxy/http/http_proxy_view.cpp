@@ -9,7 +9,11 @@ namespace hamesh::ctl {
 std::string render_proxies(const actor_state& root) {
   std::vector<const actor_state*> listeners;
   collect_kind(root, "http", listeners);
-  if (listeners.empty()) return "no HTTP listeners on this node\n";
+  if (listeners.empty()) {
+    std::vector<const actor_state*> mail;
+    collect_kind(root, "mail", mail);
+    return mail.empty() ? "no proxy listeners on this node\n" : "";
+  }
   std::vector<std::vector<std::string>> top{{"LISTENER", "LISTEN", "MODE", "OPEN", "REQUESTS",
                                              "REQ/S", "2XX", "4XX", "5XX",
                                              "ERRORS (404/408/502/503/504)", "TLS OK/FAILED"}};

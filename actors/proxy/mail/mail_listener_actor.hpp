@@ -1,0 +1,17 @@
+#pragma once
+// A [[proxy.mail]] listener's actor: owns its mail_engine (connections live there, on a
+// thread of its own), feeds it the verdicts of the pairs' member probes, drains it on a
+// graceful stop, and answers `hameshctl proxies` with connections by state, logins and each
+// member's sessions.
+#include <caf/fwd.hpp>
+
+#include <string>
+
+#include "actors/proxy/mail/mail_proxy_config.hpp"
+
+namespace hamesh::proxy::mail {
+
+caf::actor spawn_mail_listener(caf::local_actor* parent, const std::string& path,
+                               const mail_listener_config& cfg);
+
+}  // namespace hamesh::proxy::mail
