@@ -1,4 +1,5 @@
 // hamesh-node: one node of a hamesh cluster, built from its TOML config.
+#include <sys/resource.h>
 #include <CLI/CLI.hpp>
 
 #include <iostream>
@@ -56,12 +57,20 @@ int main(int argc, char** argv) {
     if (cfg.ipvs.enabled)
       functions += " ipvs(" + std::to_string(cfg.ipvs.services.size()) + " services)";
     if (cfg.proxy.enabled)
-      functions += " proxy(" + std::to_string(cfg.proxy.http.size()) + " http listeners)";
+      functions += " proxy(" + std::to_string(cfg.proxy.http.size()) + " http, " +
+                   std::to_string(cfg.proxy.mail.size()) + " mail listeners)";
     if (cfg.probe.enabled)
       functions += " probe(" + std::to_string(cfg.probe.checks.size()) + " checks)";
     if (cfg.demo.enabled) functions += " demo";
     std::cout << "; functions:" << (functions.empty() ? " none" : functions) << ")\n";
     return 0;
+  }
+  // Every proxied connection holds two descriptors: take all the soft limit may have (the
+  // hard limit is the operator's, e.g. systemd's LimitNOFILE), as haproxy does.
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
   }
   return hamesh::node::run_node(cfg, options);
 }
