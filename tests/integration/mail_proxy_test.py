@@ -112,6 +112,12 @@ failure_delay = "0s"
   [[proxy.mail.pair]]
   name = "store1"
   members = ["{p1}", "{p2}"]
+    [proxy.mail.pair.check]
+    kind = "pop3"
+    interval = "200ms"
+    timeout = "150ms"
+    rise = 1
+    fall = 1
 [[proxy.mail]]
 name = "imap-starttls"
 protocol = "imap"
@@ -199,6 +205,11 @@ failure_delay = "0s"
             assert b"-ERR" in e.args[0], e
         p.quit()
         print("wrong password: the backend's own NO [AUTHENTICATIONFAILED] / -ERR reaches the client")
+        # The third failure on one connection (max_failed_logins = 3) ends it.
+        got = raw_exchange(imap_port, [b"a%d LOGIN alice@example.org wrong%d\r\n" % (i, i) for i in range(3)])
+        text = got.decode(errors="replace")
+        assert text.count("NO [AUTHENTICATIONFAILED]") == 3 and "* BYE" in text, text
+        print("three failed logins on one connection: three NOs, then * BYE and the close")
 
         # STARTTLS: no password before it, then a verified TLS session and a login.
         m = imaplib.IMAP4("127.0.0.1", starttls_port, timeout=10)
@@ -245,7 +256,34 @@ failure_delay = "0s"
         m.select("INBOX")
         m.logout()
         assert member_logins(node, "imap", a2) == 2, "alice's login went to the pair's other member"
-        print("first Dovecot stopped: alice's next login went to store1's second member")
+        # The POP3 listener's probes see it too; its logins go to the second member as well.
+        wait_for("the POP3 probe", lambda: f"127.0.0.1_{p1.split(':')[1]} is down" in node.log_text())
+        p = poplib.POP3("127.0.0.1", pop3_port, timeout=10)
+        p.user("alice@example.org")
+        p.pass_("alice-pw")
+        p.quit()
+        assert member_logins(node, "pop3", p2) == 1
+        print("first Dovecot stopped: alice's next IMAP login went to store1's second member "
+              "(connect refused), her POP3 login too (its probe said down)")
+        # Nobody left: a clean temporary failure, not a hang and not an authentication error.
+        d2.stop()
+        d2 = None
+        m = imaplib.IMAP4("127.0.0.1", imap_port, timeout=10)
+        try:
+            m.login("alice@example.org", "alice-pw")
+            raise AssertionError("logged in with no backend")
+        except imaplib.IMAP4.error as e:
+            assert "UNAVAILABLE" in str(e), e
+        m.logout()
+        p = poplib.POP3("127.0.0.1", pop3_port, timeout=10)
+        p.user("alice@example.org")
+        try:
+            p.pass_("alice-pw")
+            raise AssertionError("logged in with no backend")
+        except poplib.error_proto as e:
+            assert b"[SYS/TEMP]" in e.args[0], e
+        p.quit()
+        print("both Dovecots stopped: IMAP NO [UNAVAILABLE], POP3 -ERR [SYS/TEMP]")
 
         rc, text = node.ctl("proxies", json_output=False)
         assert rc == 0 and "imap-starttls" in text and "PROXYING" in text, text
