@@ -17,6 +17,9 @@ struct service_settings;
 namespace hamesh::proxy::http {
 struct http_listener_config;
 }
+namespace hamesh::proxy::mail {
+struct mail_listener_config;
+}
 
 CAF_BEGIN_TYPE_ID_BLOCK(hamesh, caf::first_custom_type_id)
 CAF_ADD_TYPE_ID(hamesh, (hamesh::actor_state))
@@ -65,7 +68,7 @@ CAF_ADD_ATOM(hamesh, hamesh, probe_retry_atom, "prbrty")
 CAF_ADD_ATOM(hamesh, hamesh, ipvs_drain_atom, "ipvsdrn")
 // (drain_tick_atom) to self: a draining actor checks whether its connections are gone
 CAF_ADD_ATOM(hamesh, hamesh, drain_tick_atom, "draintk")
-// (retire_tick_atom) to self: an HTTP listener checks whether its replaced engines are done
+// (retire_tick_atom) to self: an HTTP or mail listener checks whether its replaced engines are done
 CAF_ADD_ATOM(hamesh, hamesh, retire_tick_atom, "retiretk")
 // (rate_tick_atom) to self, every second: a listener samples its counters into rates
 CAF_ADD_ATOM(hamesh, hamesh, rate_tick_atom, "ratetk")
@@ -74,6 +77,9 @@ CAF_ADD_ATOM(hamesh, hamesh, ipvs_update_atom, "ipvsupd")
 // (http_update_atom, config) from the proxy supervisor on a reload: an HTTP listener's new
 // config, taken without dropping a request
 CAF_ADD_ATOM(hamesh, hamesh, http_update_atom, "httpupd")
+// (mail_update_atom, config) from the proxy supervisor on a reload: a mail listener's new
+// config, taken without dropping a session or a login under way
+CAF_ADD_ATOM(hamesh, hamesh, mail_update_atom, "mailupd")
 CAF_ADD_ATOM(hamesh, hamesh, stop_timeout_atom, "stoptmo")
 CAF_ADD_ATOM(hamesh, hamesh, ticker_tick_atom, "ttick")
 CAF_ADD_ATOM(hamesh, hamesh, mesh_tick_atom, "mtick")
@@ -84,6 +90,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const hamesh::supervision::supervi
 // Likewise a service's new settings on a reload.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const hamesh::ipvs::service_settings>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const hamesh::proxy::http::http_listener_config>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const hamesh::proxy::mail::mail_listener_config>)
 
 namespace hamesh {
 

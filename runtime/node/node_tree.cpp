@@ -137,13 +137,18 @@ std::shared_ptr<const supervisor_spec> proxy_tree(const config::node_config& cfg
     };
     spec->children.push_back(std::move(c));
   }
-  // Mail listeners: a change restarts one (its proxied sessions end; clients reconnect).
+  // Mail listeners take every change live too: proxied sessions and logins under way stay
+  // with the old engine (mail_listener_actor.hpp).
   for (const auto& listener : cfg.proxy.mail) {
     child_spec c;
-    c.info = {"mail/" + listener.name, "mail", supervision::restart_type::permanent,
+    c.info = {"mail/" + listener.name, "mail", supervision::restart_type::permanent, "mail",
               listener.fingerprint()};
     c.start = [listener](caf::local_actor* parent, const std::string& path) {
       return proxy::mail::spawn_mail_listener(parent, path, listener);
+    };
+    c.update = [listener](caf::local_actor*, const caf::actor& child) {
+      caf::anon_send(child, mail_update_atom_v,
+                     std::make_shared<const proxy::mail::mail_listener_config>(listener));
     };
     spec->children.push_back(std::move(c));
   }

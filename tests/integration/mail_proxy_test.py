@@ -5,9 +5,11 @@ the storage members and Python's imaplib/poplib as the clients:
 - a wrong password comes back as the backend's own [AUTHENTICATIONFAILED];
 - STARTTLS (plaintext login refused before it, LOGINDISABLED advertised) and implicit TLS;
 - malformed commands, a huge literal and an over-long line are refused cleanly;
+- a reload (SIGHUP) keeps a logged-in session and applies the new directory to the next login;
 - the first Dovecot stopped: alice's next login goes to her pair's other member."""
 import imaplib
 import os
+import signal
 import poplib
 import socket
 import ssl
@@ -77,7 +79,8 @@ def main():
         imap_port, pop3_port, starttls_port, imaps_port = free_port(), free_port(), free_port(), free_port()
         a1, a2 = f"127.0.0.1:{d1.imap_port}", f"127.0.0.1:{d2.imap_port}"
         p1, p2 = f"127.0.0.1:{d1.pop3_port}", f"127.0.0.1:{d2.pop3_port}"
-        config = f"""
+        def config_text(bob_pair):
+            return f"""
 [node]
 name = "mail1"
 [mesh]
@@ -102,7 +105,7 @@ max_line_bytes = 2048
   hash = ["store1"]
     [proxy.mail.directory.users]
     "alice@example.org" = "store1"
-    "bob@EXAMPLE.org" = "store2"
+    "bob@EXAMPLE.org" = "{bob_pair}"
 [[proxy.mail]]
 name = "pop3"
 protocol = "pop3"
@@ -143,7 +146,7 @@ failure_delay = "0s"
   name = "store1"
   members = ["{a1}", "{a2}"]
 """
-        node = Node(BIN, config, "mail")
+        node = Node(BIN, config_text("store2"), "mail")
         node.start()
         wait_for("the listeners", lambda: node.log_text().count("on 127.0.0.1:") >= 4)
 
@@ -247,15 +250,38 @@ failure_delay = "0s"
         print("malformed: unknown command, SELECT before login and a tag alone -> tagged BAD, no valid tag -> * BAD, "
               "a 99999-byte literal refused without a continuation, a 5000-byte line -> refused and closed")
 
+        # A reload (SIGHUP) that moves bob to store1: a session logged in before it goes on,
+        # his next login follows the new directory, and the listener was not restarted.
+        held = imaplib.IMAP4("127.0.0.1", imap_port, timeout=10)
+        held.login("alice@example.org", "alice-pw")
+        held.select("INBOX")
+        node.write_config(config_text("store1"))
+        node.signal(signal.SIGHUP)
+        wait_for("the reload", lambda: "reloaded: 2 pair(s)" in node.log_text())
+        typ, data = held.fetch("1", "(RFC822)")
+        assert typ == "OK" and data[0][1] == message, data
+        held.logout()
+        before = member_logins(node, "imap", a1)
+        m = imaplib.IMAP4("127.0.0.1", imap_port, timeout=10)
+        m.login("bob@example.org", "bob-pw")
+        m.logout()
+        assert member_logins(node, "imap", a1) == before + 1, "bob's login went to store1"
+        rc, shown = node.ctl("show", "proxy/mail/imap")
+        assert shown["fields"]["reloads"] == 1 and shown["restarts"] == 0, shown
+        print("reload: a session logged in before SIGHUP fetched after it; bob's next login "
+              "followed the new directory (store1); the listener was not restarted")
+
         # The first Dovecot goes away: alice's next login lands on store1's other member.
         d1.stop()
         d1 = None
+        before = member_logins(node, "imap", a2)
         m = imaplib.IMAP4("127.0.0.1", imap_port, timeout=10)
         typ, _ = m.login("alice@example.org", "alice-pw")
         assert typ == "OK"
         m.select("INBOX")
         m.logout()
-        assert member_logins(node, "imap", a2) == 2, "alice's login went to the pair's other member"
+        assert member_logins(node, "imap", a2) == before + 1, \
+            "alice's login went to the pair's other member"
         # The POP3 listener's probes see it too; its logins go to the second member as well.
         wait_for("the POP3 probe", lambda: f"127.0.0.1_{p1.split(':')[1]} is down" in node.log_text())
         p = poplib.POP3("127.0.0.1", pop3_port, timeout=10)

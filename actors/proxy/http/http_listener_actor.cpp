@@ -8,6 +8,7 @@
 
 #include "actors/probe/probe_follower.hpp"
 #include "actors/proxy/http/http_engine.hpp"
+#include "actors/proxy/retiring_engines.hpp"
 #include "runtime/caf_types.hpp"
 #include "runtime/ipv4_text.hpp"
 #include "runtime/logging.hpp"
@@ -20,18 +21,12 @@ namespace {
 // default shutdown_timeout of 5 s, which kills past it).
 constexpr auto drain_limit = std::chrono::seconds(3);
 
-// An engine a reload replaced: it finishes its requests, then goes.
-struct retiring_engine {
-  std::unique_ptr<http_engine> engine;
-  std::chrono::steady_clock::time_point deadline;
-};
-
 struct listener_state {
   std::string path;
   http_listener_config cfg;
   std::unique_ptr<http_engine> engine;
   std::shared_ptr<const net::tls_server_context> tls;
-  std::vector<retiring_engine> retiring;
+  retiring_engines<http_engine> retiring;  // replaced by reloads, finishing their requests
   uint64_t reloads = 0;
   // Requests per second over the last whole second (sampled by rate_tick_atom).
   uint64_t last_requests = 0;
@@ -95,8 +90,7 @@ nlohmann::json fields(const listener_state& st) {
                                       "TLS handshakes failed or timed out.",
                                       c::get(k.tls_failures)));
   }
-  uint64_t retiring_open = 0;
-  for (auto& r : st.retiring) retiring_open += r.engine->open_connections();
+  uint64_t retiring_open = st.retiring.open_connections();
   metrics.push_back(metrics::metric("http_open_connections", "gauge", "Open client connections.",
                                     c::get(k.open)));
   return {{"listener", st.cfg.name},
@@ -214,7 +208,7 @@ void reload(self_ptr self, const http_listener_config& next) {
   st.log->info("reloaded: {} pool(s), {} route(s); the previous engine finishes {} connection(s)",
                st.cfg.engine.pools.size(), st.cfg.engine.routes.size(),
                previous->open_connections());
-  st.retiring.push_back({std::move(previous), std::chrono::steady_clock::now() + drain_limit});
+  st.retiring.add(std::move(previous), std::chrono::steady_clock::now() + drain_limit);
   self->send(self, retire_tick_atom_v);
 }
 
@@ -236,9 +230,8 @@ caf::behavior http_listener(self_ptr self, std::string path, http_listener_confi
   self->set_exit_handler([=](caf::exit_msg& em) {
     auto& st = self->state;
     st.engine->stop_accepting();
-    for (auto& r : st.retiring) r.engine->stop_accepting();  // now closing idle clients too
-    uint64_t open = st.engine->open_connections();
-    for (auto& r : st.retiring) open += r.engine->open_connections();
+    st.retiring.stop_all();  // now closing idle clients too
+    uint64_t open = st.engine->open_connections() + st.retiring.open_connections();
     if (em.reason == caf::exit_reason::kill || open == 0) return self->quit(em.reason);
     st.log->info("stopping: draining {} connection(s)", open);
     st.stop_reason = em.reason;
@@ -276,24 +269,14 @@ caf::behavior http_listener(self_ptr self, std::string path, http_listener_confi
       },
       [=](retire_tick_atom) {
         auto& st = self->state;
-        auto now = std::chrono::steady_clock::now();
-        for (auto it = st.retiring.begin(); it != st.retiring.end();) {
-          auto open = it->engine->open_connections();
-          if (open == 0 || now >= it->deadline) {
-            if (open > 0)
-              st.log->warn("previous engine: closing {} connection(s) still open", open);
-            it = st.retiring.erase(it);  // joins its thread, closes its sockets
-          } else {
-            ++it;
-          }
-        }
+        if (auto cut = st.retiring.sweep(std::chrono::steady_clock::now()); cut > 0)
+          st.log->warn("previous engine: closed {} connection(s) still open", cut);
         if (!st.retiring.empty())
           self->delayed_send(self, std::chrono::milliseconds(20), retire_tick_atom_v);
       },
       [=](drain_tick_atom) {
         auto& st = self->state;
-        uint64_t open = st.engine->open_connections();
-        for (auto& r : st.retiring) open += r.engine->open_connections();
+        uint64_t open = st.engine->open_connections() + st.retiring.open_connections();
         if (open == 0 || std::chrono::steady_clock::now() >= st.drain_deadline)
           return self->quit(st.stop_reason);
         self->delayed_send(self, std::chrono::milliseconds(20), drain_tick_atom_v);

@@ -7,7 +7,7 @@
 //   write(core.greeting());
 //   on readable: buf += read();  sv in = buf;  step = core.on_client_data(in);
 //                buf.erase(0, buf.size() - in.size());  act(step);
-//   act(step): [sleep step.delay] write step.to_client; then
+//   act(step): write step.to_client; [timer step.delay] write step.to_client_after_delay; then
 //              step.start_tls -> handshake, core.tls_started() (its step is empty today)
 //              step.login     -> backend login (imap_backend_login), then one of
 //                                core.login_succeeded(caps) / login_failed(text) /
@@ -16,7 +16,8 @@
 //   Feed again (with what is left in buf) while core.wants_client_data(); once logged_in(),
 //   what is left in buf belongs to the backend: splice.
 // on_client_data() answers every command it can by itself and stops after a step that needs
-// the shell (login, start_tls, close, a delay), leaving the bytes after that command unread.
+// the shell (login, start_tls, close, a delayed answer), leaving the bytes after that command
+// unread.
 //
 // Answers, and why:
 // - A command valid only after login (SELECT, FETCH, ...) gets a tagged BAD, as an unknown one

@@ -28,7 +28,8 @@ struct login_request {
 
 // The request a client's credentials make, or nullopt with `why` when they are refused
 // without asking a backend: bad_username (mail_user's rules, for the authcid and the authzid)
-// or empty_password (IMAP LOGIN and POP3 PASS allow one; no backend accepts it).
+// or empty_password (the grammar of IMAP LOGIN and POP3 PASS allows one; PLAIN does not,
+// RFC 4616 §2, and a login with nothing to check is one the proxy does not forward).
 std::optional<login_request> make_login_request(login_request::mechanism how, std::string authzid,
                                                 std::string authcid, std::string password,
                                                 mail_errc& why);

@@ -6,6 +6,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <array>
@@ -76,13 +77,19 @@ void mail_engine::impl::wake() {
   (void)!::write(wake_fd_, &one, sizeof one);
 }
 
-std::string mail_engine::impl::start() {
+std::string mail_engine::impl::start(int inherited_listener) {
   if (wake_fd_ < 0) return "eventfd failed";
   if (settings_.tls_mode != mail_tls_mode::none && !settings_.tls)
     return "TLS mode without a certificate";
   std::string error;
-  listen_fd_ = net::open_listen_socket(SOCK_STREAM, settings_.address, settings_.port, error);
-  if (listen_fd_ < 0) return error;
+  if (inherited_listener >= 0) {
+    listen_fd_ = ::fcntl(inherited_listener, F_DUPFD_CLOEXEC, 0);
+    if (listen_fd_ < 0) return std::string("dup of the listener: ") + std::strerror(errno);
+  } else {
+    listen_fd_ = net::open_listen_socket(SOCK_STREAM, settings_.address, settings_.port, error);
+    if (listen_fd_ < 0) return error;
+  }
+  listen_socket_.store(listen_fd_);
   sockaddr_in bound{};
   socklen_t len = sizeof bound;
   ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &len);
@@ -235,6 +242,9 @@ void mail_engine::impl::on_wake() {
   if (draining_requested_.load() && !draining_) {
     draining_ = true;
     if (listen_fd_ >= 0) {
+      listen_socket_.store(-1);
+      // Explicitly: a successor's duplicate keeps the socket open, and epoll forgets a
+      // descriptor only when the last one referring to it closes.
       ::epoll_ctl(epfd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
       ::close(listen_fd_);
       listen_fd_ = -1;
@@ -280,7 +290,8 @@ void mail_engine::impl::sweep() {
         break;
     }
     // Draining: nobody waits for a login that has not started.
-    if (!c.dead && draining_ && (c.state == phase::prelogin || c.state == phase::handshake))
+    if (!c.dead && draining_ && close_prelogin_on_drain_.load() &&
+        (c.state == phase::prelogin || c.state == phase::handshake))
       close_client(c);
   }
   for (size_t p = 0; p < members_.size(); ++p)
@@ -439,8 +450,12 @@ mail_engine::mail_engine(mail_engine_settings settings)
 
 mail_engine::~mail_engine() = default;
 
-std::string mail_engine::start() {
-  return impl_->start();
+std::string mail_engine::start(int inherited_listener) {
+  return impl_->start(inherited_listener);
+}
+
+int mail_engine::listen_socket() const {
+  return impl_->listen_socket_.load();
 }
 
 uint16_t mail_engine::port() const {
@@ -459,7 +474,8 @@ bool mail_engine::set_member_up(size_t pair, size_t member, bool up) {
   return true;
 }
 
-void mail_engine::stop_accepting() {
+void mail_engine::stop_accepting(bool close_prelogin) {
+  impl_->close_prelogin_on_drain_.store(close_prelogin);
   impl_->draining_requested_.store(true);
   impl_->wake();
 }

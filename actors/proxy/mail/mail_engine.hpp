@@ -22,14 +22,17 @@ class mail_engine {
   mail_engine(const mail_engine&) = delete;
   mail_engine& operator=(const mail_engine&) = delete;
 
-  // Binds (IP_FREEBIND) and runs the thread: "" or why it cannot.
-  std::string start();
+  // Binds (IP_FREEBIND) and runs the thread: "" or why it cannot. With `inherited_listener`
+  // (a predecessor's listen_socket(), same address) it accepts on a duplicate of it: a reload
+  // loses no connection waiting in the backlog.
+  std::string start(int inherited_listener = -1);
+  int listen_socket() const;  // -1 once stop_accepting() ran
   uint16_t port() const;
   // From the probes; any thread. False for an unknown pair or member.
   bool set_member_up(size_t pair, size_t member, bool up);
-  // Graceful stop: the listener closes, clients not logged in are closed, proxied sessions
-  // go on until they end.
-  void stop_accepting();
+  // The listener closes; proxied sessions go on until they end. A stop (`close_prelogin`)
+  // also closes clients that have not logged in; a reload lets them finish their login here.
+  void stop_accepting(bool close_prelogin = true);
   uint64_t open_connections() const;
   const mail_engine_counters& counters() const;
 

@@ -91,13 +91,15 @@ class mail_engine::impl {
  public:
   explicit impl(mail_engine_settings settings);
   ~impl();
-  std::string start();
+  std::string start(int inherited_listener);
 
   // Any thread.
   mail_engine_settings settings_;
   mail_engine_counters counters_;
   std::atomic<uint16_t> port_{0};
   std::atomic<bool> draining_requested_{false};
+  std::atomic<bool> close_prelogin_on_drain_{true};
+  std::atomic<int> listen_socket_{-1};
   std::atomic<bool> stop_{false};
   std::mutex commands_mutex_;
   struct member_verdict {

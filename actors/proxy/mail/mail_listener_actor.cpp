@@ -7,6 +7,7 @@
 
 #include "actors/probe/probe_follower.hpp"
 #include "actors/proxy/mail/mail_engine.hpp"
+#include "actors/proxy/retiring_engines.hpp"
 #include "runtime/caf_types.hpp"
 #include "runtime/ipv4_text.hpp"
 #include "runtime/logging.hpp"
@@ -19,10 +20,16 @@ namespace {
 // (they can last hours: IMAP IDLE).
 constexpr auto drain_limit = std::chrono::seconds(3);
 
+// A reload's previous engine keeps its proxied sessions this long; they can last hours (IMAP
+// IDLE), so past it they are cut and the clients reconnect to the new engine.
+constexpr auto retire_limit = std::chrono::minutes(10);
+
 struct listener_state {
   std::string path;
   mail_listener_config cfg;
   std::unique_ptr<mail_engine> engine;
+  retiring_engines<mail_engine> retiring;  // replaced by reloads, finishing their sessions
+  uint64_t reloads = 0;
   probe::probe_follower probes;
   std::map<std::string, std::pair<size_t, size_t>> probe_members;  // path -> pair, member
   std::map<std::string, bool> probe_up;
@@ -90,36 +97,33 @@ nlohmann::json fields(const listener_state& st) {
           {"bytes_in", c::get(k.bytes_in)},
           {"bytes_out", c::get(k.bytes_out)},
           {"handler_failures", c::get(k.handler_failures)},
+          {"reloads", st.reloads},
+          {"retiring_open", st.retiring.open_connections()},
           {"pairs", pairs},
           {"metrics", metrics}};
 }
 
-caf::behavior mail_listener(self_ptr self, std::string path, mail_listener_config cfg) {
-  auto& st = self->state;
-  st.path = std::move(path);
-  st.cfg = std::move(cfg);
-  st.log = logging::get(st.path);
+// Starts an engine for st.cfg (taking `inherited_listener` over when >= 0) into st.engine:
+// "" or why it cannot.
+std::string start_engine(listener_state& st, int inherited_listener) {
   auto settings = st.cfg.engine;
   if (!st.cfg.tls.certificates.empty()) {
     std::string error;
     settings.tls = net::tls_server_context::load(st.cfg.tls, error);
-    if (!settings.tls) {
-      st.log->error("cannot start: TLS: {}", error);
-      self->quit(caf::make_error(caf::sec::runtime_error, error));
-      return {};
-    }
+    if (!settings.tls) return "TLS: " + error;
   }
-  st.engine = std::make_unique<mail_engine>(settings);
-  if (auto err = st.engine->start(); !err.empty()) {
-    st.log->error("cannot start: {}", err);
-    self->quit(caf::make_error(caf::sec::runtime_error, err));
-    return {};
-  }
-  st.log->info("{} on {}:{}, {} pair(s)",
-               st.cfg.engine.protocol == mail_protocol::imap ? "IMAP" : "POP3",
-               format_ipv4(st.cfg.engine.address), st.engine->port(), st.cfg.engine.pairs.size());
+  auto engine = std::make_unique<mail_engine>(settings);
+  if (auto err = engine->start(inherited_listener); !err.empty()) return err;
+  st.engine = std::move(engine);
+  return "";
+}
+
+// The member probes of pairs with a check, in the proxy subtree beside this listener.
+void follow_probes(self_ptr self) {
+  auto& st = self->state;
   auto subtree = st.path.substr(0, st.path.rfind("mail/"));
   std::set<std::string> paths;
+  st.probe_members.clear();
   for (size_t p = 0; p < st.cfg.pair_checks.size(); ++p)
     if (st.cfg.pair_checks[p])
       for (size_t m = 0; m < st.cfg.engine.pairs[p].members.size(); ++m) {
@@ -128,13 +132,61 @@ caf::behavior mail_listener(self_ptr self, std::string path, mail_listener_confi
         paths.insert(probe_path);
       }
   st.probes.follow(self, paths);
+}
+
+// A reload: a new engine with the new config (directory, pairs, limits, TLS) takes the
+// listening socket over (same address) or opens its own. The old one stops accepting; its
+// clients still before login finish their login there, its proxied sessions go on.
+void reload(self_ptr self, const mail_listener_config& next) {
+  auto& st = self->state;
+  bool same_address = next.engine.address == st.cfg.engine.address &&
+                      next.engine.port == st.cfg.engine.port &&
+                      next.engine.protocol == st.cfg.engine.protocol;
+  auto previous_cfg = std::move(st.cfg);
+  auto previous = std::move(st.engine);
+  st.cfg = next;
+  auto err = start_engine(st, same_address ? previous->listen_socket() : -1);
+  if (!err.empty()) {
+    st.log->error("reload refused, the running config stays: {}", err);
+    st.cfg = std::move(previous_cfg);
+    st.engine = std::move(previous);
+    return;
+  }
+  ++st.reloads;
+  previous->stop_accepting(false);
+  follow_probes(self);
+  // The new engine starts with every member up: what the probes last said still holds.
+  for (auto& [probe_path, up] : st.probe_up)
+    if (auto it = st.probe_members.find(probe_path); it != st.probe_members.end())
+      st.engine->set_member_up(it->second.first, it->second.second, up);
+  st.log->info("reloaded: {} pair(s); the previous engine keeps {} connection(s)",
+               st.cfg.engine.pairs.size(), previous->open_connections());
+  st.retiring.add(std::move(previous), std::chrono::steady_clock::now() + retire_limit);
+  self->send(self, retire_tick_atom_v);
+}
+
+caf::behavior mail_listener(self_ptr self, std::string path, mail_listener_config cfg) {
+  auto& st = self->state;
+  st.path = std::move(path);
+  st.cfg = std::move(cfg);
+  st.log = logging::get(st.path);
+  if (auto err = start_engine(st, -1); !err.empty()) {
+    st.log->error("cannot start: {}", err);
+    self->quit(caf::make_error(caf::sec::runtime_error, err));
+    return {};
+  }
+  st.log->info("{} on {}:{}, {} pair(s)",
+               st.cfg.engine.protocol == mail_protocol::imap ? "IMAP" : "POP3",
+               format_ipv4(st.cfg.engine.address), st.engine->port(), st.cfg.engine.pairs.size());
+  follow_probes(self);
   self->set_down_handler([=](caf::down_msg& dm) { self->state.probes.on_down(self, dm.source); });
   self->set_exit_handler([=](caf::exit_msg& em) {
     auto& st = self->state;
     st.engine->stop_accepting();
-    if (em.reason == caf::exit_reason::kill || st.engine->open_connections() == 0)
-      return self->quit(em.reason);
-    st.log->info("stopping: {} connection(s) open", st.engine->open_connections());
+    st.retiring.stop_all();
+    uint64_t open = st.engine->open_connections() + st.retiring.open_connections();
+    if (em.reason == caf::exit_reason::kill || open == 0) return self->quit(em.reason);
+    st.log->info("stopping: {} connection(s) open", open);
     st.stop_reason = em.reason;
     st.drain_deadline = std::chrono::steady_clock::now() + drain_limit;
     self->send(self, drain_tick_atom_v);
@@ -161,10 +213,21 @@ caf::behavior mail_listener(self_ptr self, std::string path, mail_listener_confi
       },
       [=](drain_tick_atom) {
         auto& st = self->state;
-        if (st.engine->open_connections() == 0 ||
+        if (st.engine->open_connections() + st.retiring.open_connections() == 0 ||
             std::chrono::steady_clock::now() >= st.drain_deadline)
           return self->quit(st.stop_reason);
         self->delayed_send(self, std::chrono::milliseconds(20), drain_tick_atom_v);
+      },
+      [=](mail_update_atom, std::shared_ptr<const mail_listener_config> next) {
+        reload(self, *next);
+      },
+      [=](retire_tick_atom) {
+        auto& st = self->state;
+        if (auto cut = st.retiring.sweep(std::chrono::steady_clock::now()); cut > 0)
+          st.log->warn("previous engine: closed {} session(s) still open", cut);
+        // Sessions last long: a slower tick than the HTTP listener's.
+        if (!st.retiring.empty())
+          self->delayed_send(self, std::chrono::milliseconds(200), retire_tick_atom_v);
       },
       [=](state_atom, const std::string&) {
         actor_state s;

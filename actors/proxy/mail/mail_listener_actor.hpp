@@ -2,7 +2,9 @@
 // A [[proxy.mail]] listener's actor: owns its mail_engine (connections live there, on a
 // thread of its own), feeds it the verdicts of the pairs' member probes, drains it on a
 // graceful stop, and answers `hameshctl proxies` with connections by state, logins and each
-// member's sessions.
+// member's sessions. A reload (mail_update_atom) takes every change live: a new engine takes
+// the listening socket over; the old one lets its clients finish their logins and keeps its
+// proxied sessions (up to 10 minutes, then they are cut and reconnect).
 #include <caf/fwd.hpp>
 
 #include <string>

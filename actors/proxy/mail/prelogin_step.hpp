@@ -19,12 +19,12 @@ struct prelogin_step {
   // next attempt waits with it. The core reads no clock: the shell's timer does the waiting.
   duration delay = duration::zero();
   std::string to_client_after_delay;
-  // Once to_client is flushed: the TLS handshake, then tls_started(). Client bytes that
+  // Once everything is flushed: the TLS handshake, then tls_started(). Client bytes that
   // arrive before the handshake are dropped by the core (RFC 2595 §3.1; CVE-2011-0411).
   bool start_tls = false;
   // Log in at a backend, then call login_succeeded / login_failed / login_unavailable.
   std::optional<login_request> login;
-  // Once to_client is flushed: close the connection.
+  // Once everything is flushed: close the connection.
   bool close = false;
 
   bool empty() const {

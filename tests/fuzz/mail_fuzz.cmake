@@ -1,0 +1,1 @@
+hamesh_fuzz_target(mail_prelogin_fuzz hamesh_mail_core)
