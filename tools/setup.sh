@@ -19,6 +19,8 @@ packages=(
   dovecot-imapd dovecot-pop3d  # real IMAP/POP3 servers for the probes and the mail proxy
   nftables              # the nftables DNAT data plane of the IPVS manager
   openssl               # test certificates for the HTTPS probe
+  qemu-utils libnbd-bin # real NBD clients (qemu-io, qemu-img, nbdcopy, nbdinfo) for replicas
+  fuse3 e2fsprogs       # nbdfuse's FUSE mount and ext4 on a replicated volume
 )
 
 missing=()
