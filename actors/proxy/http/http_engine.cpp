@@ -152,6 +152,11 @@ void http_engine::impl::process_ready() {
 
 // A handler that throws costs its connection (both sides), never the engine thread.
 void http_engine::impl::pump(http_endpoint& e) {
+  // The client a backend serves, taken before the handler runs: a throw after the response
+  // ended (the access log) finds b.client already cleared. Closed clients are freed only at
+  // the end of the loop's round, so the pointer stays valid here.
+  http_client_conn* served =
+      e.what == http_endpoint::kind::backend ? static_cast<http_backend_conn&>(e).client : nullptr;
   try {
     if (e.what == http_endpoint::kind::client)
       pump_client(static_cast<http_client_conn&>(e));
@@ -163,7 +168,7 @@ void http_engine::impl::pump(http_endpoint& e) {
       close_client(static_cast<http_client_conn&>(e));
     } else {
       auto& b = static_cast<http_backend_conn&>(e);
-      auto* c = b.client;
+      auto* c = b.client ? b.client : served;
       close_backend(b);
       if (c) close_client(*c);
     }

@@ -3,6 +3,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "tests/unit/http/http_test_peers.hpp"
@@ -327,6 +328,30 @@ BOOST_AUTO_TEST_CASE(large_response_passes_through_the_output_cap_intact) {
   c.send("GET /again HTTP/1.1\r\nHost: x\r\n\r\n");
   BOOST_TEST((c.response().body == big));
   BOOST_TEST(b.accepts() == 1);
+}
+
+// The engine's per-connection handler is the proxy's unit of failure: one that throws (here
+// the access-log hook, on one request) costs that connection, never the listener or the other
+// clients (issue #6: "a handler that crashes costs one connection").
+BOOST_AUTO_TEST_CASE(a_handler_that_throws_costs_only_its_connection) {
+  backend b(echo("B"));
+  auto s = settings_with({pool("p", {b.port()})}, "p");
+  s.access_log = [](const http_access_record& r) {
+    if (r.target == "/boom") throw std::runtime_error("access log failed");
+  };
+  auto engine = started(s);
+  client bystander(engine->port());
+  bystander.send("GET /before HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(bystander.response().body == "B /before");
+  client victim(engine->port());
+  victim.send("GET /boom HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(victim.closed());
+  BOOST_TEST(engine->counters().handler_failures.load() == 1u);
+  bystander.send("GET /after HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(bystander.response().body == "B /after");
+  client newcomer(engine->port());
+  newcomer.send("GET /new HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_TEST(newcomer.response().body == "B /new");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
