@@ -1,0 +1,54 @@
+#pragma once
+// A block_device on a regular file (or a block device node) of fixed size: what the NBD export
+// serves before replication sits behind it, and the local half of a replicated volume.
+//
+// Synchronous: submit() runs the system call on the caller's thread and completes before it
+// returns, so an engine thread that submits waits for the disk (an fdatasync included). That
+// is the floor a replicated write is measured against (DESIGN.md: local fsync), and every
+// client of one engine shares that thread's queue.
+//
+// Writes go through the page cache; flush is fdatasync, FUA a RWF_DSYNC write (fdatasync where
+// the kernel lacks it). O_DIRECT is not used: NBD clients may send any alignment (we advertise
+// a minimum block of 1), and the page cache plus fdatasync gives the same durability.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "actors/replica/block_device.hpp"
+
+namespace hamesh::replica {
+
+class file_block_device final : public block_device {
+ public:
+  struct settings {
+    std::string path;
+    // Bytes exported; 0 means the file's current size. A smaller file is extended (sparse).
+    uint64_t size = 0;
+    bool create = true;  // create the file when missing
+    bool read_only = false;
+  };
+
+  // The device, or null with `error` naming the call and the path.
+  static std::unique_ptr<file_block_device> open(const settings& s, std::string& error);
+  ~file_block_device() override;
+  file_block_device(const file_block_device&) = delete;
+  file_block_device& operator=(const file_block_device&) = delete;
+
+  block_device_info info() const override;
+  void submit(block_request request, block_completion_sink& sink) override;
+
+ private:
+  file_block_device(int fd, uint64_t size, bool read_only);
+  block_status run(block_request& r, std::string& data);
+  block_status sync();
+  block_status write_zeroes(const block_request& r);
+
+  int fd_;
+  uint64_t size_;
+  bool read_only_;
+  bool have_dsync_write_ = true;  // pwritev2(RWF_DSYNC) worked or was not tried yet
+  bool have_punch_hole_ = true;
+  bool have_zero_range_ = true;
+};
+
+}  // namespace hamesh::replica

@@ -1,0 +1,217 @@
+// Synchronous 4 KiB random writes through the NBD export versus the same writes to a local
+// file, side by side in one run: what the export costs over the floor DESIGN.md measures a
+// replicated write against (local fsync).
+//   nbd_sync_write_bench [--dir DIR] [--count N] [--mode fua|flush] [--size BYTES]
+// hamesh: an nbd_export_engine on a file_block_device (a file in DIR), driven over loopback
+// TCP by a minimal blocking NBD client in this process (NBD_OPT_GO, then one request at a
+// time: WRITE with FUA, or WRITE then FLUSH). Anchor: pwrite + fdatasync on another file in
+// DIR. Both files are written in full first, so that both runs overwrite allocated blocks.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "actors/replica/file_block_device.hpp"
+#include "actors/replica/nbd_export_engine.hpp"
+#include "actors/replica/nbd_protocol.hpp"
+
+using namespace hamesh::replica;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+[[noreturn]] void die(const std::string& why) {
+  std::cerr << "nbd_sync_write_bench: " << why << "\n";
+  std::exit(1);
+}
+
+void send_all(int fd, const std::string& bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+    if (n <= 0) die("send: " + std::string(std::strerror(errno)));
+    done += size_t(n);
+  }
+}
+
+std::string recv_exactly(int fd, size_t n) {
+  std::string s(n, '\0');
+  size_t done = 0;
+  while (done < n) {
+    ssize_t k = ::recv(fd, s.data() + done, n - done, 0);
+    if (k <= 0) die("recv: connection closed");
+    done += size_t(k);
+  }
+  return s;
+}
+
+int connect_and_go(uint16_t port, const std::string& name) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(0x7f000001);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) die("connect");
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  recv_exactly(fd, 18);  // NBDMAGIC IHAVEOPT flags
+  std::string m;
+  nbd::put_u32(m, nbd::client_flag_fixed_newstyle | nbd::client_flag_no_zeroes);
+  nbd::put_u64(m, nbd::option_magic);
+  nbd::put_u32(m, nbd::opt_go);
+  nbd::put_u32(m, uint32_t(4 + name.size() + 2));
+  nbd::put_u32(m, uint32_t(name.size()));
+  m += name;
+  nbd::put_u16(m, 0);
+  send_all(fd, m);
+  for (;;) {
+    std::string h = recv_exactly(fd, 20);
+    uint32_t type = nbd::get_u32(h, 12);
+    recv_exactly(fd, nbd::get_u32(h, 16));
+    if (type == nbd::rep_ack) return fd;
+    if (type & nbd::rep_flag_error) die("NBD_OPT_GO refused");
+  }
+}
+
+void request(int fd, uint16_t type, uint16_t flags, uint64_t offset, const std::string& data,
+             uint32_t length) {
+  std::string h;
+  nbd::put_u32(h, nbd::request_magic);
+  nbd::put_u16(h, flags);
+  nbd::put_u16(h, type);
+  nbd::put_u64(h, offset);  // the handle: any value
+  nbd::put_u64(h, offset);
+  nbd::put_u32(h, length);
+  iovec v[2] = {{h.data(), h.size()}, {const_cast<char*>(data.data()), data.size()}};
+  size_t total = h.size() + data.size();
+  ssize_t n = ::writev(fd, v, data.empty() ? 1 : 2);
+  if (n != ssize_t(total)) die("writev short");
+  std::string r = recv_exactly(fd, 16);
+  if (nbd::get_u32(r, 4) != 0)
+    die("request failed with NBD error " + std::to_string(nbd::get_u32(r, 4)));
+}
+
+struct summary {
+  double p50, p99, mean, iops;
+};
+
+summary summarise(std::vector<double> us, double seconds) {
+  std::sort(us.begin(), us.end());
+  double sum = 0;
+  for (double v : us) sum += v;
+  return {us[us.size() / 2], us[std::min(us.size() - 1, us.size() * 99 / 100)], sum / us.size(),
+          us.size() / seconds};
+}
+
+void prefill(const std::string& path, uint64_t size) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) die("open " + path);
+  std::string block(1 << 20, '\x5a');
+  for (uint64_t at = 0; at < size; at += block.size())
+    if (::pwrite(fd, block.data(), block.size(), off_t(at)) != ssize_t(block.size()))
+      die("prefill");
+  ::fsync(fd);
+  ::close(fd);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string dir = "/var/tmp", mode = "fua";
+  size_t count = 2000;
+  uint64_t size = 64u << 20;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i], v = argv[i + 1];
+    if (a == "--dir")
+      dir = v;
+    else if (a == "--count")
+      count = std::stoul(v);
+    else if (a == "--mode")
+      mode = v;
+    else if (a == "--size")
+      size = std::stoull(v);
+    else
+      die("unknown argument " + a);
+  }
+  if (mode != "fua" && mode != "flush") die("--mode is fua or flush");
+  std::string nbd_file = dir + "/nbd_sync_write_bench.export",
+              local_file = dir + "/nbd_sync_write_bench.local";
+  prefill(nbd_file, size);
+  prefill(local_file, size);
+  std::mt19937_64 rng(42);
+  std::vector<uint64_t> offsets(count);
+  for (auto& o : offsets) o = (rng() % (size / 4096)) * 4096;
+  std::string data(4096, '\0');
+  for (auto& c : data) c = char(rng());
+
+  // hamesh: the export over loopback.
+  std::string error;
+  auto device = file_block_device::open({nbd_file, size, false, false}, error);
+  if (!device) die(error);
+  nbd_export_settings settings;
+  settings.port = 0;
+  settings.name = "bench";
+  nbd_export_engine engine(settings, *device);
+  if (auto err = engine.start(); !err.empty()) die(err);
+  int fd = connect_and_go(engine.port(), "bench");
+  std::vector<double> nbd_us;
+  auto start = steady::now();
+  for (uint64_t o : offsets) {
+    auto t0 = steady::now();
+    if (mode == "fua") {
+      request(fd, 1, nbd::cmd_flag_fua, o, data, 4096);
+    } else {
+      request(fd, 1, 0, o, data, 4096);
+      request(fd, 3, 0, 0, "", 0);
+    }
+    nbd_us.push_back(std::chrono::duration<double, std::micro>(steady::now() - t0).count());
+  }
+  double nbd_seconds = std::chrono::duration<double>(steady::now() - start).count();
+  ::close(fd);
+  engine.stop();
+
+  // Anchor: the same writes to a local file, fdatasync after each.
+  int lfd = ::open(local_file.c_str(), O_RDWR | O_CLOEXEC);
+  if (lfd < 0) die("open " + local_file);
+  std::vector<double> local_us;
+  start = steady::now();
+  for (uint64_t o : offsets) {
+    auto t0 = steady::now();
+    if (::pwrite(lfd, data.data(), data.size(), off_t(o)) != 4096 || ::fdatasync(lfd) != 0)
+      die("local write");
+    local_us.push_back(std::chrono::duration<double, std::micro>(steady::now() - t0).count());
+  }
+  double local_seconds = std::chrono::duration<double>(steady::now() - start).count();
+  ::close(lfd);
+  ::unlink(nbd_file.c_str());
+  ::unlink(local_file.c_str());
+
+  summary h = summarise(nbd_us, nbd_seconds), l = summarise(local_us, local_seconds);
+  std::printf("4 KiB random sync writes (%zu, mode %s, files in %s)\n", count, mode.c_str(),
+              dir.c_str());
+  std::printf("%-28s %10s %10s %10s %10s\n", "", "p50 us", "p99 us", "mean us", "IOPS");
+  std::printf("%-28s %10.1f %10.1f %10.1f %10.0f\n", "hamesh NBD export (loopback)", h.p50, h.p99,
+              h.mean, h.iops);
+  std::printf("%-28s %10.1f %10.1f %10.1f %10.0f\n", "local pwrite+fdatasync", l.p50, l.p99, l.mean,
+              l.iops);
+  std::printf("RESULT nbd_sync_write_p50 hamesh=%.1f anchor=%.1f ratio=%.3f unit=us better=lower\n",
+              h.p50, l.p50, h.p50 / l.p50);
+  std::printf("RESULT nbd_sync_write_p99 hamesh=%.1f anchor=%.1f ratio=%.3f unit=us better=lower\n",
+              h.p99, l.p99, h.p99 / l.p99);
+  std::printf(
+      "RESULT nbd_sync_write_iops hamesh=%.0f anchor=%.0f ratio=%.3f unit=iops better=higher\n",
+      h.iops, l.iops, h.iops / l.iops);
+  return 0;
+}
