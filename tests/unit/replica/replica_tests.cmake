@@ -1,0 +1,9 @@
+# The replication core (actors/replica, issue #8), included by tests/CMakeLists.txt.
+hamesh_unit_test(unit_replica replica
+  unit/replica/generation_ids_test.cpp
+  unit/replica/split_brain_policy_test.cpp
+  unit/replica/dirty_bitmap_test.cpp
+  unit/replica/replica_frame_codec_test.cpp
+  unit/replica/replica_core_test.cpp
+  unit/replica/replica_resync_test.cpp)
+target_link_libraries(unit_replica PRIVATE hamesh_replica_core)
