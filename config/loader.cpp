@@ -184,6 +184,14 @@ void read_proxy(table_reader& root, node_config& cfg) {
   t->finish();
 }
 
+void read_storage(table_reader& root, node_config& cfg) {
+  auto t = root.table("storage");
+  if (!t) return;
+  cfg.storage.enabled = true;
+  cfg.storage.volumes = replica::parse_volumes(*t);
+  t->finish();
+}
+
 }  // namespace
 
 const std::vector<std::pair<std::string, supervision::strategy>>& function_subtrees() {
@@ -233,6 +241,7 @@ load_result load_node_config_text(const std::string& text, const std::string& fi
   read_probe(root, cfg);
   read_ipvs(root, cfg);
   read_proxy(root, cfg);
+  read_storage(root, cfg);
   root.finish();
   if (result.errors.empty()) result.config = std::move(cfg);
   return result;

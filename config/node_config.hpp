@@ -11,6 +11,7 @@
 #include "actors/probe/probe_config.hpp"
 #include "actors/proxy/http/http_proxy_config.hpp"
 #include "actors/proxy/mail/mail_proxy_config.hpp"
+#include "actors/replica/replica_volume_config.hpp"
 #include "actors/ticker/ticker_config.hpp"
 #include "actors/vrrp/vrrp_config.hpp"
 #include "runtime/duration.hpp"
@@ -101,6 +102,11 @@ struct proxy_section {
   std::vector<proxy::mail::mail_listener_config> mail;
 };
 
+struct storage_section {
+  bool enabled = false;
+  std::vector<replica::replica_volume_config> volumes;
+};
+
 struct node_config {
   std::filesystem::path file;  // the config file, absolute
   node_section node;
@@ -114,6 +120,7 @@ struct node_config {
   probe_section probe;
   ipvs_section ipvs;
   proxy_section proxy;
+  storage_section storage;
 
   // The supervision settings of a function subtree, with the defaults of DESIGN.md.
   subtree_supervision subtree(const std::string& function) const;

@@ -2,6 +2,7 @@
 
 #include "config/endpoint.hpp"
 #include "config/name_rules.hpp"
+#include "runtime/byte_size.hpp"
 #include "runtime/ipv4_text.hpp"
 
 #include <toml++/toml.h>
@@ -140,6 +141,27 @@ std::optional<bool> table_reader::boolean(const std::string& key, bool required)
     return std::nullopt;
   }
   return node->as_boolean()->get();
+}
+
+std::optional<uint64_t> table_reader::byte_size(const std::string& key, uint64_t min, uint64_t max,
+                                                bool required) {
+  std::string expected = "a size in " + format_byte_size(min) + ".." + format_byte_size(max) +
+                         ", like \"" + format_byte_size(std::max<uint64_t>(min, 1 << 20)) + "\"";
+  auto* node = get(key, required, expected.c_str());
+  if (!node) return std::nullopt;
+  std::optional<uint64_t> size;
+  std::string why;
+  if (node->is_integer() && node->as_integer()->get() >= 0)
+    size = uint64_t(node->as_integer()->get());
+  else if (node->is_string())
+    size = parse_byte_size(node->as_string()->get(), &why);
+  if (!size || *size < min || *size > max) {
+    error_at(
+        node, key,
+        "expected " + expected + ", found " + describe(*node) + (why.empty() ? "" : ": " + why));
+    return std::nullopt;
+  }
+  return size;
 }
 
 std::optional<duration> table_reader::duration_value(const std::string& key, duration min,

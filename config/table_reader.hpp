@@ -48,6 +48,9 @@ class table_reader {
   std::optional<bool> boolean(const std::string& key, bool required = false);
   std::optional<duration> duration_value(const std::string& key, duration min, duration max,
                                          bool required = false);
+  // A size in bytes: an integer, or a string with a binary unit ("64MiB", runtime/byte_size).
+  std::optional<uint64_t> byte_size(const std::string& key, uint64_t min, uint64_t max,
+                                    bool required = false);
   // A file path; relative ones are resolved against the config file's folder.
   std::optional<std::filesystem::path> path(const std::string& key, bool required = false);
   // "HOST:PORT" with a numeric port 1..65535 (port 0 allowed when `allow_any_port`).

@@ -80,6 +80,9 @@ CAF_ADD_ATOM(hamesh, hamesh, http_update_atom, "httpupd")
 // (mail_update_atom, config) from the proxy supervisor on a reload: a mail listener's new
 // config, taken without dropping a session or a login under way
 CAF_ADD_ATOM(hamesh, hamesh, mail_update_atom, "mailupd")
+// (replica_command_atom, command) to a replica actor -> text: "promote", "promote --force",
+// "demote", "connect", "disconnect", "verify"; refused commands are errors with the reason
+CAF_ADD_ATOM(hamesh, hamesh, replica_command_atom, "replcmd")
 CAF_ADD_ATOM(hamesh, hamesh, stop_timeout_atom, "stoptmo")
 CAF_ADD_ATOM(hamesh, hamesh, ticker_tick_atom, "ttick")
 CAF_ADD_ATOM(hamesh, hamesh, mesh_tick_atom, "mtick")

@@ -61,6 +61,8 @@ int main(int argc, char** argv) {
                    std::to_string(cfg.proxy.mail.size()) + " mail listeners)";
     if (cfg.probe.enabled)
       functions += " probe(" + std::to_string(cfg.probe.checks.size()) + " checks)";
+    if (cfg.storage.enabled)
+      functions += " storage(" + std::to_string(cfg.storage.volumes.size()) + " volumes)";
     if (cfg.demo.enabled) functions += " demo";
     std::cout << "; functions:" << (functions.empty() ? " none" : functions) << ")\n";
     return 0;

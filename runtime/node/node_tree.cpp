@@ -6,6 +6,7 @@
 #include "actors/probe/probe_actor.hpp"
 #include "actors/proxy/http/http_listener_actor.hpp"
 #include "actors/proxy/mail/mail_listener_actor.hpp"
+#include "actors/replica/replica_actor.hpp"
 #include "actors/ticker/ticker_actor.hpp"
 #include "actors/vrrp/vrrp_actor.hpp"
 #include "actors/vrrp/vrrp_sync_group.hpp"
@@ -167,6 +168,22 @@ std::shared_ptr<const supervisor_spec> proxy_tree(const config::node_config& cfg
   return spec;
 }
 
+// The storage subtree (one_for_all: the heartbeat monitor and the volumes it promotes fail
+// over together): one replica per volume.
+std::shared_ptr<const supervisor_spec> storage_tree(const config::node_config& cfg) {
+  auto spec = subtree_spec(cfg, "storage");
+  for (const auto& volume : cfg.storage.volumes) {
+    child_spec c;
+    c.info = {"replica/" + volume.name, "replica", supervision::restart_type::permanent,
+              volume.fingerprint()};
+    c.start = [volume, node = cfg.node.name](caf::local_actor* parent, const std::string& path) {
+      return replica::spawn_replica(parent, path, volume, node);
+    };
+    spec->children.push_back(std::move(c));
+  }
+  return spec;
+}
+
 }  // namespace
 
 std::shared_ptr<const supervisor_spec> build_node_tree(const config::node_config& cfg) {
@@ -196,6 +213,7 @@ std::shared_ptr<const supervisor_spec> build_node_tree(const config::node_config
   if (cfg.vrrp.enabled || cfg.ipvs.enabled || cfg.probe.enabled)
     root->children.push_back(as_child("lb", lb_tree(cfg)));
   if (cfg.proxy.enabled) root->children.push_back(as_child("proxy", proxy_tree(cfg)));
+  if (cfg.storage.enabled) root->children.push_back(as_child("storage", storage_tree(cfg)));
   if (cfg.demo.enabled) root->children.push_back(as_child("demo", demo_tree(cfg)));
   return root;
 }

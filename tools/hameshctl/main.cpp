@@ -122,6 +122,32 @@ int run(const options& opt, const std::string& command, const std::string& path_
               }
               on_error(err);
             });
+  } else if (command == "replica") {
+    // The volume's actor answers for itself: find it through the node, then ask it.
+    self->request(*node, opt.timeout, hamesh::lookup_atom_v, "storage/replica/" + path_arg)
+        .receive(
+            [&](caf::actor& volume) {
+              // A resync or a verify starts at once; a promotion waits for nothing remote.
+              self->request(volume, opt.timeout, hamesh::replica_command_atom_v, real_arg)
+                  .receive(
+                      [&](std::string& what) {
+                        if (opt.json)
+                          std::cout << nlohmann::json{{"ok", true}, {"result", what}}.dump()
+                                    << "\n";
+                        else
+                          std::cout << what << "\n";
+                      },
+                      on_error);
+            },
+            [&](caf::error& err) {
+              if (hamesh::describe(err).find("no actor at path") == 0) {
+                std::cerr << "hameshctl: node " << opt.node << " has no volume \"" << path_arg
+                          << "\"\n";
+                rc = exit_refused;
+                return;
+              }
+              on_error(err);
+            });
   } else if (command == "watch") {
     // Refreshes until Ctrl-C (or --count): the default SIGINT action ends the process.
     for (int64_t n = 0; opt.count == 0 || n < opt.count; ++n) {
@@ -169,6 +195,8 @@ int run(const options& opt, const std::string& command, const std::string& path_
                           << hamesh::ctl::render_mail_proxies(state);
               else if (command == "peers")
                 std::cout << hamesh::ctl::render_peers(state);
+              else if (command == "replicas")
+                std::cout << hamesh::ctl::render_replicas(state);
               else
                 std::cout << hamesh::ctl::render_actor(state);
             },
@@ -231,6 +259,21 @@ int main(int argc, char** argv) {
   auto* undrain = app.add_subcommand("undrain", "give a drained real server its weight back");
   undrain->add_option("SERVICE", path, "IPVS service name")->required();
   undrain->add_option("REAL", real, "real server name or address")->required();
+  auto* replicas = app.add_subcommand(
+      "replicas", "replicated volumes: role, connection, disk, peer, dirty bytes, resync, export");
+  auto* replica =
+      app.add_subcommand("replica", "act on a replicated volume: promote, demote, verify, ...");
+  std::string replica_action;
+  bool force = false;
+  replica
+      ->add_option("ACTION", replica_action,
+                   "promote (refused while the peer is primary), demote, verify, disconnect, "
+                   "connect")
+      ->required()
+      ->check(CLI::IsMember({"promote", "demote", "verify", "disconnect", "connect"}));
+  replica->add_option("VOLUME", path, "volume name ([[storage.volume]] name)")->required();
+  replica->add_flag("--force", force,
+                    "promote even while the peer is primary or our disk is not up to date");
   auto* peers =
       app.add_subcommand("peers", "the mesh membership view: each peer, up or down, since, RTT");
   auto* watch = app.add_subcommand("watch", "the tree, refreshed every --interval-ms until Ctrl-C");
@@ -291,19 +334,28 @@ int main(int argc, char** argv) {
       std::cerr << "hameshctl: cannot read " << *f << "\n";
       return 2;
     }
-  std::string command = ipvs->parsed()      ? "ipvs"
-                        : probes->parsed()  ? "probes"
-                        : proxies->parsed() ? "proxies"
-                        : drain->parsed()   ? "drain"
-                        : undrain->parsed() ? "undrain"
-                        : vrrp->parsed()    ? "vrrp"
-                        : peers->parsed()   ? "peers"
-                        : watch->parsed()   ? "watch"
-                        : status->parsed()  ? "status"
-                        : tree->parsed()    ? "tree"
-                        : show->parsed()    ? "show"
-                        : kill->parsed()    ? "kill"
-                        : restart->parsed() ? "restart"
-                                            : "";
+  if (replica->parsed()) {
+    if (force && replica_action != "promote") {
+      std::cerr << "hameshctl: --force goes with promote only\n";
+      return 2;
+    }
+    real = force ? "promote --force" : replica_action;
+  }
+  std::string command = replica->parsed()    ? "replica"
+                        : replicas->parsed() ? "replicas"
+                        : ipvs->parsed()     ? "ipvs"
+                        : probes->parsed()   ? "probes"
+                        : proxies->parsed()  ? "proxies"
+                        : drain->parsed()    ? "drain"
+                        : undrain->parsed()  ? "undrain"
+                        : vrrp->parsed()     ? "vrrp"
+                        : peers->parsed()    ? "peers"
+                        : watch->parsed()    ? "watch"
+                        : status->parsed()   ? "status"
+                        : tree->parsed()     ? "tree"
+                        : show->parsed()     ? "show"
+                        : kill->parsed()     ? "kill"
+                        : restart->parsed()  ? "restart"
+                                             : "";
   return run(opt, command, path, real);
 }

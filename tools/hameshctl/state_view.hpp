@@ -39,5 +39,7 @@ std::string render_probes(const actor_state& root);
 std::string render_proxies(const actor_state& root);
 // Every POP3/IMAP listener and its pairs' members (actors/proxy/mail/); "" when none.
 std::string render_mail_proxies(const actor_state& root);
+// Every replicated volume: role, connection, disk, peer, dirty bytes, resync (actors/replica/).
+std::string render_replicas(const actor_state& root);
 
 }  // namespace hamesh::ctl

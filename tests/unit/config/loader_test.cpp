@@ -40,7 +40,7 @@ BOOST_AUTO_TEST_CASE(broken_configs_are_refused_with_position_and_key_path) {
        "t.toml:3:1: node.nmae: unknown key (known keys here: name)"},
       {"unknown section", "[node]\nname = \"n\"\n[vrrpp]\nx = 1\n",
        "t.toml:3:2: vrrpp: unknown key (known keys here: demo, ipvs, log, mesh, metrics, "
-       "node, probe, proxy, supervision, tls, vrrp)"},
+       "node, probe, proxy, storage, supervision, tls, vrrp)"},
       {"out of range", "[node]\nname = \"n\"\n[supervision]\nmax_restarts = 5000\n",
        "t.toml:4:16: supervision.max_restarts: expected an integer in 0..1000, found integer 5000"},
       {"negative", "[node]\nname = \"n\"\n[supervision]\nmax_restarts = -1\n",
