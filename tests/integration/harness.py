@@ -63,10 +63,14 @@ class Node:
 
     def start(self):
         self.stderr = open(os.path.join(self.dir, "stderr"), "w")
-        self.proc = subprocess.Popen([os.path.join(self.bin_dir, "hamesh-node"), "--config", self.config],
+        # HAMESH_NODE_WRAPPER="gdb -batch -ex run -ex bt --args" runs each node under a debugger.
+        wrapper = os.environ.get("HAMESH_NODE_WRAPPER", "").split()
+        self.proc = subprocess.Popen(wrapper + [os.path.join(self.bin_dir, "hamesh-node"), "--config", self.config],
                                      cwd=self.dir, stdout=self.stderr, stderr=subprocess.STDOUT)
+        # A restart appends to the same log: only this run's lines count.
+        seen = len(self.log_text())
         m = wait_for("the control endpoint in the log",
-                     lambda: self.proc.poll() is None and re.search(r"control endpoint listening on 127\.0\.0\.1:(\d+)", self.log_text()),
+                     lambda: self.proc.poll() is None and re.search(r"control endpoint listening on 127\.0\.0\.1:(\d+)", self.log_text()[seen:]),
                      timeout=15)
         self.port = int(m.group(1))
 

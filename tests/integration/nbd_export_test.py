@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 
+from nbd_client import RawClient
 from harness import wait_for
 
 BIN = os.path.abspath(sys.argv[1])
@@ -72,48 +73,6 @@ class Runner:
             self.proc.wait()
         for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             f.close()
-
-
-class RawClient:
-    """A minimal NBD client on a socket (fixed newstyle, NBD_OPT_GO, simple replies), for what
-    real clients refuse to send: requests past the end of the export."""
-
-    def __init__(self, port, name):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=5)
-        assert self.read(18) == b"NBDMAGICIHAVEOPT\x00\x03"
-        data = struct.pack(">I", len(name)) + name.encode() + struct.pack(">H", 0)
-        self.s.sendall(struct.pack(">IQII", 3, 0x49484156454F5054, 7, len(data)) + data)
-        self.flags = None
-        while True:
-            _, _, rtype, length = struct.unpack(">QIII", self.read(20))
-            payload = self.read(length)
-            if rtype == 3 and struct.unpack(">H", payload[:2])[0] == 0:
-                self.size, self.flags = struct.unpack(">QH", payload[2:12])
-            if rtype == 1:
-                return
-            assert not rtype & 0x80000000, f"NBD_OPT_GO refused: {rtype:#x} {payload!r}"
-
-    def read(self, n):
-        b = b""
-        while len(b) < n:
-            chunk = self.s.recv(n - len(b))
-            if not chunk:
-                raise AssertionError("the server closed the connection")
-            b += chunk
-        return b
-
-    def request(self, cmd, handle, offset, length, payload=b"", flags=0):
-        """Sends one request, returns (error, data)."""
-        self.s.sendall(struct.pack(">IHHQQI", 0x25609513, flags, cmd, handle, offset, length) + payload)
-        magic, error, got = struct.unpack(">IIQ", self.read(16))
-        assert magic == 0x67446698 and got == handle, (magic, got)
-        data = self.read(length) if cmd == 0 and error == 0 else b""
-        return error, data
-
-    def close(self):
-        self.s.sendall(struct.pack(">IHHQQI", 0x25609513, 0, 2, 0, 0, 0))  # NBD_CMD_DISC
-        assert self.s.recv(1) == b"", "the server did not close after NBD_CMD_DISC"
-        self.s.close()
 
 
 def run(cmd, check=True, timeout=120):

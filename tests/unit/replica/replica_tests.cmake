@@ -7,3 +7,6 @@ hamesh_unit_test(unit_replica replica
   unit/replica/replica_core_test.cpp
   unit/replica/replica_resync_test.cpp)
 target_link_libraries(unit_replica PRIVATE hamesh_replica_core)
+
+# Two nodes on loopback with a replicated volume, real NBD clients (qemu-io and a raw client).
+hamesh_integration_test(replica_pair_test replica ${CMAKE_BINARY_DIR}/bin)
