@@ -1,6 +1,6 @@
 // replica_core: state, the handshake, the connection's life and the roles.
 #include "actors/replica/replica_core.hpp"
-
+#include <algorithm>
 #include <cstring>
 
 namespace hamesh::replica {
@@ -71,7 +71,11 @@ void replica_core::persist_bitmap_now() {
   // the next start trust it. It stays untrusted on disk until a full resync.
   if (!bitmap_trusted_) return;
   dirty_bitmap stored = bitmap_;
-  for (const auto& [region, serial] : activity_) stored.mark_region(region);
+  // The active extents, as every region they hold.
+  uint64_t extent = settings_.activity_extent_size;
+  for (const auto& [e, serial] : activity_)
+    stored.mark(e * extent, std::min(extent, stored.volume_size() -
+                                                 std::min(stored.volume_size(), e * extent)));
   emit(persist_bitmap{stored.encode()});
 }
 

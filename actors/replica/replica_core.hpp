@@ -259,7 +259,7 @@ class replica_core {
   // Regions sent to the peer since its last flush, and those sealed by a flush in flight.
   std::set<uint64_t> unflushed_;
   std::map<uint64_t, std::set<uint64_t>> sealed_;
-  // Regions written while connected, with the serial of their last write (activity log).
+  // Extents written while connected, with the serial of their last write (activity log).
   std::map<uint64_t, uint64_t> activity_;
   uint64_t write_serial_ = 0;
 

@@ -210,19 +210,20 @@ void replica_core::try_finish_flush(uint64_t key) {
 
 void replica_core::touch_activity(uint64_t offset, uint64_t length) {
   bool added = false;
-  for (uint64_t r = bitmap_.region_of(offset); r <= bitmap_.region_of(offset + length - 1); ++r) {
-    auto [it, fresh] = activity_.emplace(r, write_serial_);
+  uint64_t extent = settings_.activity_extent_size;
+  for (uint64_t e = offset / extent; e <= (offset + length - 1) / extent; ++e) {
+    auto [it, fresh] = activity_.emplace(e, write_serial_);
     it->second = write_serial_;
-    added |= fresh && !bitmap_.test(r);
+    added |= fresh;
   }
   if (added) persist_bitmap_now();
 }
 
 void replica_core::trim_activity(uint64_t serial) {
   // A flush that completed on both members covers every write issued before it: those
-  // regions are the same on both disks and leave the activity log (only when it is large,
+  // extents are the same on both disks and leave the activity log (only when it is large,
   // since trimming costs a bitmap write).
-  if (activity_.size() <= settings_.activity_region_limit) return;
+  if (activity_.size() <= settings_.activity_extent_limit) return;
   bool trimmed = false;
   for (auto it = activity_.begin(); it != activity_.end();)
     if (it->second <= serial) {

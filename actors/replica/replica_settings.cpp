@@ -25,8 +25,10 @@ replica_errc replica_settings::validate(std::string* why) const {
   if (!dirty_bitmap::valid_geometry(volume_size, region_size) || region_size < block_size)
     return bad("region_size: a power of two from 4 KiB to 4 MiB, at least block_size");
   if (resync_window == 0 || verify_window == 0) return bad("resync and verify windows: at least 1");
-  if (unflushed_region_limit == 0 || activity_region_limit == 0)
-    return bad("region limits: at least 1");
+  if (unflushed_region_limit == 0 || activity_extent_limit == 0)
+    return bad("unflushed and activity limits: at least 1");
+  if (activity_extent_size < region_size || (activity_extent_size & (activity_extent_size - 1)))
+    return bad("activity_extent_size: a power of two, at least region_size");
   if (after_split_brain.how == split_brain_policy::kind::discard_node &&
       after_split_brain.node.empty())
     return bad("discard-node: a node name");

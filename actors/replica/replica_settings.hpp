@@ -30,9 +30,15 @@ struct replica_settings {
   // Writes sent to the peer since its last flush are at risk if the peer dies (its disk may
   // not have them yet); past this many regions a barrier flush is sent even without idle time.
   uint32_t unflushed_region_limit = 1024;
-  // Regions written while connected are kept in the stored bitmap (DRBD's activity log), so
-  // that a crashed primary resyncs them; above this many, a completed flush trims them.
-  uint32_t activity_region_limit = 1024;
+  // Extents written while connected are kept in the stored bitmap (DRBD's activity log), so
+  // that a crashed primary resyncs them. An extent is many regions (DRBD: 4 MiB extents over
+  // 4 KiB bits): the bitmap is written when a write touches an extent not yet in the log, so
+  // coarse extents keep that write off the path of nearly every client write (measured:
+  // with one region per entry, 1980 bitmap writes for 2000 random 4 KiB writes, tripling
+  // their latency). The price: a crashed primary resyncs whole extents.
+  uint64_t activity_extent_size = 4 * 1024 * 1024;
+  // Above this many extents in the log, a completed flush trims them (DRBD's al-extents).
+  uint32_t activity_extent_limit = 1237;
   // A random value drawn by the engine at each start: new generation ids are derived from it,
   // so the core stays deterministic for tests and unique across members and restarts.
   uint64_t generation_seed = 0;

@@ -2,6 +2,9 @@
 // file, side by side in one run: what the export costs over the floor DESIGN.md measures a
 // replicated write against (local fsync).
 //   nbd_sync_write_bench [--dir DIR] [--count N] [--mode fua|flush] [--size BYTES]
+//                        [--connect PORT --name NAME --label TEXT --result NAME]
+// With --connect the writes go to an export already running on 127.0.0.1:PORT (a replicated
+// volume's, tools/bench/replica) instead of one this program starts.
 // hamesh: an nbd_export_engine on a file_block_device (a file in DIR), driven over loopback
 // TCP by a minimal blocking NBD client in this process (NBD_OPT_GO, then one request at a
 // time: WRITE with FUA, or WRITE then FLUSH). Anchor: pwrite + fdatasync on another file in
@@ -19,6 +22,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -130,6 +134,9 @@ void prefill(const std::string& path, uint64_t size) {
 
 int main(int argc, char** argv) {
   std::string dir = "/var/tmp", mode = "fua";
+  std::string export_name = "bench", label = "hamesh NBD export (loopback)",
+              result = "nbd_sync_write";
+  uint16_t external_port = 0;
   size_t count = 2000;
   uint64_t size = 64u << 20;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -142,13 +149,21 @@ int main(int argc, char** argv) {
       mode = v;
     else if (a == "--size")
       size = std::stoull(v);
+    else if (a == "--connect")
+      external_port = uint16_t(std::stoul(v));
+    else if (a == "--name")
+      export_name = v;
+    else if (a == "--label")
+      label = v;
+    else if (a == "--result")
+      result = v;
     else
       die("unknown argument " + a);
   }
   if (mode != "fua" && mode != "flush") die("--mode is fua or flush");
   std::string nbd_file = dir + "/nbd_sync_write_bench.export",
               local_file = dir + "/nbd_sync_write_bench.local";
-  prefill(nbd_file, size);
+  if (!external_port) prefill(nbd_file, size);
   prefill(local_file, size);
   std::mt19937_64 rng(42);
   std::vector<uint64_t> offsets(count);
@@ -156,16 +171,22 @@ int main(int argc, char** argv) {
   std::string data(4096, '\0');
   for (auto& c : data) c = char(rng());
 
-  // hamesh: the export over loopback.
+  // hamesh: the export over loopback, this program's own or a running one.
   std::string error;
-  auto device = file_block_device::open({nbd_file, size, false, false}, error);
-  if (!device) die(error);
-  nbd_export_settings settings;
-  settings.port = 0;
-  settings.name = "bench";
-  nbd_export_engine engine(settings, *device);
-  if (auto err = engine.start(); !err.empty()) die(err);
-  int fd = connect_and_go(engine.port(), "bench");
+  std::unique_ptr<file_block_device> device;
+  std::unique_ptr<nbd_export_engine> engine;
+  uint16_t port = external_port;
+  if (!external_port) {
+    device = file_block_device::open({nbd_file, size, false, false}, error);
+    if (!device) die(error);
+    nbd_export_settings settings;
+    settings.port = 0;
+    settings.name = export_name;
+    engine = std::make_unique<nbd_export_engine>(settings, *device);
+    if (auto err = engine->start(); !err.empty()) die(err);
+    port = engine->port();
+  }
+  int fd = connect_and_go(port, export_name);
   std::vector<double> nbd_us;
   auto start = steady::now();
   for (uint64_t o : offsets) {
@@ -180,7 +201,7 @@ int main(int argc, char** argv) {
   }
   double nbd_seconds = std::chrono::duration<double>(steady::now() - start).count();
   ::close(fd);
-  engine.stop();
+  if (engine) engine->stop();
 
   // Anchor: the same writes to a local file, fdatasync after each.
   int lfd = ::open(local_file.c_str(), O_RDWR | O_CLOEXEC);
@@ -195,23 +216,22 @@ int main(int argc, char** argv) {
   }
   double local_seconds = std::chrono::duration<double>(steady::now() - start).count();
   ::close(lfd);
-  ::unlink(nbd_file.c_str());
+  if (!external_port) ::unlink(nbd_file.c_str());
   ::unlink(local_file.c_str());
 
   summary h = summarise(nbd_us, nbd_seconds), l = summarise(local_us, local_seconds);
   std::printf("4 KiB random sync writes (%zu, mode %s, files in %s)\n", count, mode.c_str(),
               dir.c_str());
   std::printf("%-28s %10s %10s %10s %10s\n", "", "p50 us", "p99 us", "mean us", "IOPS");
-  std::printf("%-28s %10.1f %10.1f %10.1f %10.0f\n", "hamesh NBD export (loopback)", h.p50, h.p99,
-              h.mean, h.iops);
+  std::printf("%-28s %10.1f %10.1f %10.1f %10.0f\n", label.c_str(), h.p50, h.p99, h.mean, h.iops);
   std::printf("%-28s %10.1f %10.1f %10.1f %10.0f\n", "local pwrite+fdatasync", l.p50, l.p99, l.mean,
               l.iops);
-  std::printf("RESULT nbd_sync_write_p50 hamesh=%.1f anchor=%.1f ratio=%.3f unit=us better=lower\n",
-              h.p50, l.p50, h.p50 / l.p50);
-  std::printf("RESULT nbd_sync_write_p99 hamesh=%.1f anchor=%.1f ratio=%.3f unit=us better=lower\n",
-              h.p99, l.p99, h.p99 / l.p99);
-  std::printf(
-      "RESULT nbd_sync_write_iops hamesh=%.0f anchor=%.0f ratio=%.3f unit=iops better=higher\n",
-      h.iops, l.iops, h.iops / l.iops);
+  const char* r = result.c_str();
+  std::printf("RESULT %s_p50 hamesh=%.1f anchor=%.1f ratio=%.3f unit=us better=lower\n", r, h.p50,
+              l.p50, h.p50 / l.p50);
+  std::printf("RESULT %s_p99 hamesh=%.1f anchor=%.1f ratio=%.3f unit=us better=lower\n", r, h.p99,
+              l.p99, h.p99 / l.p99);
+  std::printf("RESULT %s_iops hamesh=%.0f anchor=%.0f ratio=%.3f unit=iops better=higher\n", r,
+              h.iops, l.iops, h.iops / l.iops);
   return 0;
 }
