@@ -10,3 +10,6 @@ target_link_libraries(unit_replica PRIVATE hamesh_replica_core)
 
 # Two nodes on loopback with a replicated volume, real NBD clients (qemu-io and a raw client).
 hamesh_integration_test(replica_pair_test replica ${CMAKE_BINARY_DIR}/bin)
+# ext4 on a volume across a primary crash (root: FUSE and loop devices; exits 77 elsewhere).
+hamesh_integration_test(replica_ext4_test "replica;root" ${CMAKE_BINARY_DIR}/bin)
+set_tests_properties(replica_ext4_test PROPERTIES SKIP_RETURN_CODE 77)
