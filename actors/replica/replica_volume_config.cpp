@@ -11,11 +11,10 @@ namespace hamesh::replica {
 std::string replica_volume_config::fingerprint() const {
   return "file=" + file.string() + ";meta=" + metadata_file.string() +
          ";size=" + std::to_string(size) + ";bs=" + std::to_string(block_size) +
-         ";region=" + std::to_string(region_size) + ";direct=" + (direct_io ? "1" : "0") +
-         ";proto=" + to_string(protocol) + ";sb=" + to_string(after_split_brain) +
-         ";listen=" + format_ipv4(listen_address) + ":" + std::to_string(listen_port) +
-         ";peer=" + format_ipv4(peer_address) + ":" + std::to_string(peer_port) +
-         ";ping=" + std::to_string(ping_interval.count()) +
+         ";region=" + std::to_string(region_size) + ";proto=" + to_string(protocol) +
+         ";sb=" + to_string(after_split_brain) + ";listen=" + format_ipv4(listen_address) + ":" +
+         std::to_string(listen_port) + ";peer=" + format_ipv4(peer_address) + ":" +
+         std::to_string(peer_port) + ";ping=" + std::to_string(ping_interval.count()) +
          ";timeout=" + std::to_string(peer_timeout.count()) +
          ";retry=" + std::to_string(connect_retry.count()) +
          ";export=" + format_ipv4(export_address) + ":" + std::to_string(export_port) + "/" +
@@ -47,7 +46,6 @@ std::vector<replica_volume_config> parse_volumes(config::table_reader& storage) 
         t.error("region_size", "expected at least block_size");
       v.region_size = uint32_t(*r);
     }
-    if (auto d = t.boolean("direct_io")) v.direct_io = *d;
     if (auto p = t.choice("protocol", {"A", "B", "C"}))
       v.protocol = *p == "A"   ? replication_protocol::a
                    : *p == "B" ? replication_protocol::b

@@ -27,7 +27,6 @@ struct replica_volume_config {
   // Resync granularity: one dirty bit per region (DRBD: 4 KiB), so a 4 KiB write costs one
   // region of resync, not more.
   uint32_t region_size = 4096;
-  bool direct_io = false;  // O_DIRECT on the backing file
   replication_protocol protocol = replication_protocol::c;
   split_brain_policy after_split_brain;  // default: disconnect (refuse and report)
 
