@@ -217,7 +217,9 @@ caf::behavior ipvs_service(self_ptr self, std::string path, service_settings cfg
     auto& st = self->state;
     st.plane->stop_accepting();
     auto open = st.plane->open_connections();
-    if (em.reason == caf::exit_reason::kill || st.cfg.drain_timeout.count() == 0 || open == 0)
+    // Only a graceful stop (user_shutdown) drains; a kill or a crash ends connections at once.
+    if (em.reason != caf::exit_reason::user_shutdown || st.cfg.drain_timeout.count() == 0 ||
+        open == 0)
       return self->quit(em.reason);
     // A graceful stop: no new connections, the open ones get drain_timeout to finish.
     st.log->info("stopping: draining {} open connection(s) for up to {}", open,

@@ -191,6 +191,10 @@ void schedule(self_ptr self) {
 void apply(self_ptr self, const actions& a) {
   auto& st = self->state;
   if (a.send_advert) send_advert(self, a.advert_priority);
+  if (a.reannounce && st.holding) {
+    st.log->warn("an advert with a lower priority while master: announcing the addresses again");
+    announce_addresses(st);
+  }
   if (a.changed) {
     auto& c = *a.changed;
     if (c.to == state::master) take_addresses(self);

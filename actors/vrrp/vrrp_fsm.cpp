@@ -141,7 +141,18 @@ actions fsm::on_advert(const advert& adv, time_point now) {
                    (adv.priority > priority_ ? "higher priority " + std::to_string(adv.priority)
                                              : "equal priority and a higher address"));
     }
-    return {};  // lower: ignore; our next advert tells it
+    // RFC 5798 §6.4.3 discards a lower-priority advert. But a backup that advertises as
+    // master has likely sent gratuitous ARP for our addresses and drawn the traffic: answer
+    // with an advert and our own ARP announcements at once (keepalived's default, and its
+    // garp_lower_prio_repeat), at most once a second so a confused peer cannot make a storm.
+    if (last_reannounce_ && now - *last_reannounce_ < std::chrono::seconds(1)) return {};
+    last_reannounce_ = now;
+    actions a;
+    a.send_advert = true;
+    a.advert_priority = priority_;
+    a.reannounce = true;
+    adver_timer_ = now + cfg_.advert_interval;
+    return a;
   }
   return {};
 }

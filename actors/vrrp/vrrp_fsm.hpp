@@ -39,6 +39,8 @@ struct transition {
 struct actions {
   bool send_advert = false;
   uint8_t advert_priority = 0;  // 0 on shutdown: the backup takes over after skew time
+  // Announce the virtual addresses again (gratuitous ARP) while staying master.
+  bool reannounce = false;
   std::optional<transition> changed;
 };
 
@@ -82,6 +84,7 @@ class fsm {
   state state_ = state::initialize;
   centiseconds master_adver_interval_;
   std::optional<time_point> adver_timer_;
+  std::optional<time_point> last_reannounce_;
   std::optional<time_point> master_down_timer_;
   std::string master_down_reason_;  // why the timer runs, for the transition it causes
   bool master_allowed_ = true;

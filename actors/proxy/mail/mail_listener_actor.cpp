@@ -185,7 +185,9 @@ caf::behavior mail_listener(self_ptr self, std::string path, mail_listener_confi
     st.engine->stop_accepting();
     st.retiring.stop_all();
     uint64_t open = st.engine->open_connections() + st.retiring.open_connections();
-    if (em.reason == caf::exit_reason::kill || open == 0) return self->quit(em.reason);
+    // Only a graceful stop (the supervisor's user_shutdown) drains; a kill or a crash (what
+    // `hameshctl kill` sends) ends the connections at once, as a dead process would.
+    if (em.reason != caf::exit_reason::user_shutdown || open == 0) return self->quit(em.reason);
     st.log->info("stopping: {} connection(s) open", open);
     st.stop_reason = em.reason;
     st.drain_deadline = std::chrono::steady_clock::now() + drain_limit;

@@ -158,6 +158,27 @@ BOOST_AUTO_TEST_CASE(a_master_yields_only_to_higher_priority_or_equal_priority_a
   }
 }
 
+BOOST_AUTO_TEST_CASE(
+    a_master_answers_a_lower_priority_master_with_an_advert_and_arp_once_a_second) {
+  fsm f(config(100));
+  f.startup(t0);
+  f.on_timer(t0 + 4s);
+  BOOST_REQUIRE(st(f) == "MASTER");
+  // A backup that believed the master dead advertises (and has sent ARP for the VIPs).
+  auto a = f.on_advert(from(higher, 50), t0 + 4s + 100ms);
+  BOOST_TEST(st(f) == "MASTER");
+  BOOST_TEST(a.send_advert);
+  BOOST_TEST(a.reannounce);
+  BOOST_TEST(a.advert_priority == 100);
+  BOOST_TEST((f.next_deadline() == t0 + 5s + 100ms));
+  // Again within the second: discarded (RFC 5798 §6.4.3), no storm.
+  auto again = f.on_advert(from(higher, 50), t0 + 4s + 600ms);
+  BOOST_TEST(!again.send_advert);
+  BOOST_TEST(!again.reannounce);
+  auto later = f.on_advert(from(higher, 50), t0 + 5s + 200ms);
+  BOOST_TEST(later.reannounce);
+}
+
 BOOST_AUTO_TEST_CASE(a_master_answers_priority_zero_with_an_advert_at_once) {
   fsm f(config(255));
   f.startup(t0);
