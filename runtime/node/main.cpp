@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
     if (cfg.probe.enabled)
       functions += " probe(" + std::to_string(cfg.probe.checks.size()) + " checks)";
     if (cfg.storage.enabled)
-      functions += " storage(" + std::to_string(cfg.storage.volumes.size()) + " volumes)";
+      functions += " storage(" + std::to_string(cfg.storage.volumes.size()) + " volumes" +
+                   (cfg.heartbeat.enabled ? ", heartbeat" : "") + ")";
     if (cfg.demo.enabled) functions += " demo";
     std::cout << "; functions:" << (functions.empty() ? " none" : functions) << ")\n";
     return 0;

@@ -39,8 +39,8 @@ BOOST_AUTO_TEST_CASE(broken_configs_are_refused_with_position_and_key_path) {
       {"unknown key", "[node]\nname = \"n\"\nnmae = \"x\"\n",
        "t.toml:3:1: node.nmae: unknown key (known keys here: name)"},
       {"unknown section", "[node]\nname = \"n\"\n[vrrpp]\nx = 1\n",
-       "t.toml:3:2: vrrpp: unknown key (known keys here: demo, ipvs, log, mesh, metrics, "
-       "node, probe, proxy, storage, supervision, tls, vrrp)"},
+       "t.toml:3:2: vrrpp: unknown key (known keys here: demo, heartbeat, ipvs, log, mesh, "
+       "metrics, node, probe, proxy, storage, supervision, tls, vrrp)"},
       {"out of range", "[node]\nname = \"n\"\n[supervision]\nmax_restarts = 5000\n",
        "t.toml:4:16: supervision.max_restarts: expected an integer in 0..1000, found integer 5000"},
       {"negative", "[node]\nname = \"n\"\n[supervision]\nmax_restarts = -1\n",
@@ -197,8 +197,8 @@ BOOST_AUTO_TEST_CASE(broken_configs_are_refused_with_position_and_key_path) {
       {"http pool server by name",
        "[node]\nname = \"n\"\n[[proxy.http]]\nname = \"web\"\nlisten = \"127.0.0.1:80\"\n"
        "[[proxy.http.pool]]\nname = \"a\"\nservers = [\"web1:80\"]\n",
-       "t.toml:8:11: proxy.http[0].pool[0].servers: expected numeric IPv4 \"ADDRESS:PORT\" "
-       "entries like \"10.0.2.1:80\", found \"web1:80\""},
+       "t.toml:8:12: proxy.http[0].pool[0].servers[0]: expected a numeric IPv4 address and "
+       "port like \"10.0.2.1:143\", found string \"web1:80\""},
       {"standalone probe without target",
        "[node]\nname = \"n\"\n[[probe.check]]\nname = \"gw\"\nkind = \"tcp\"\n",
        "t.toml:3:1: probe.check[0].target: missing required key (expected a string)"},
