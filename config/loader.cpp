@@ -192,6 +192,18 @@ void read_storage(table_reader& root, node_config& cfg) {
   t->finish();
 }
 
+// After [node] and [storage]: the pair's `self` is the node's name, and its replica
+// resources must name this node's volumes.
+void read_heartbeat(table_reader& root, node_config& cfg) {
+  auto t = root.table("heartbeat");
+  if (!t) return;
+  cfg.heartbeat.enabled = true;
+  cfg.heartbeat.pair = heartbeat::parse_heartbeat(*t, cfg.node.name, cfg.storage.volumes);
+  // Its actor is a child of the storage subtree, which only a [storage] table starts.
+  if (!cfg.storage.enabled)
+    t->error("", "a [heartbeat] needs the [storage] it fails over ([[storage.volume]])");
+}
+
 }  // namespace
 
 const std::vector<std::pair<std::string, supervision::strategy>>& function_subtrees() {
@@ -242,6 +254,7 @@ load_result load_node_config_text(const std::string& text, const std::string& fi
   read_ipvs(root, cfg);
   read_proxy(root, cfg);
   read_storage(root, cfg);
+  read_heartbeat(root, cfg);
   root.finish();
   if (result.errors.empty()) result.config = std::move(cfg);
   return result;

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "actors/heartbeat/heartbeat_config.hpp"
 #include "actors/ipvs/ipvs_config.hpp"
 #include "actors/probe/probe_config.hpp"
 #include "actors/proxy/http/http_proxy_config.hpp"
@@ -107,6 +108,13 @@ struct storage_section {
   std::vector<replica::replica_volume_config> volumes;
 };
 
+// [heartbeat]: the storage pair this node is a member of (actors/heartbeat). Its actor lives
+// in the storage subtree, beside the replicas it promotes.
+struct heartbeat_section {
+  bool enabled = false;
+  heartbeat::heartbeat_config pair;
+};
+
 struct node_config {
   std::filesystem::path file;  // the config file, absolute
   node_section node;
@@ -121,6 +129,7 @@ struct node_config {
   ipvs_section ipvs;
   proxy_section proxy;
   storage_section storage;
+  heartbeat_section heartbeat;
 
   // The supervision settings of a function subtree, with the defaults of DESIGN.md.
   subtree_supervision subtree(const std::string& function) const;

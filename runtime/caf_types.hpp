@@ -86,6 +86,14 @@ CAF_ADD_ATOM(hamesh, hamesh, replica_command_atom, "replcmd")
 CAF_ADD_ATOM(hamesh, hamesh, stop_timeout_atom, "stoptmo")
 CAF_ADD_ATOM(hamesh, hamesh, ticker_tick_atom, "ttick")
 CAF_ADD_ATOM(hamesh, hamesh, mesh_tick_atom, "mtick")
+// Heartbeat (actors/heartbeat): (hb_tick_atom, generation) timer; (hb_packet_atom, link,
+// bytes) from a link's reader thread; (hb_step_atom, ticket, status, reason) a step's outcome;
+// (hb_retry_atom, ticket) try the pending step again; (hb_garp_atom, generation) repeat ARP
+CAF_ADD_ATOM(hamesh, hamesh, hb_tick_atom, "hbtick")
+CAF_ADD_ATOM(hamesh, hamesh, hb_packet_atom, "hbpkt")
+CAF_ADD_ATOM(hamesh, hamesh, hb_step_atom, "hbstep")
+CAF_ADD_ATOM(hamesh, hamesh, hb_retry_atom, "hbretry")
+CAF_ADD_ATOM(hamesh, hamesh, hb_garp_atom, "hbgarp")
 CAF_END_TYPE_ID_BLOCK(hamesh)
 
 // Reload specs carry factories: they only ever travel inside one process.

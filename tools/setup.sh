@@ -21,6 +21,7 @@ packages=(
   openssl               # test certificates for the HTTPS probe
   qemu-utils libnbd-bin # real NBD clients (qemu-io, qemu-img, nbdcopy, nbdinfo) for replicas
   fuse3 e2fsprogs       # nbdfuse's FUSE mount and ext4 on a replicated volume
+  heartbeat             # Linux-HA heartbeat 3: the storage failover anchor (tools/bench/storage_failover)
 )
 
 missing=()

@@ -2,6 +2,7 @@
 
 #include <caf/actor.hpp>
 
+#include "actors/heartbeat/heartbeat_actor.hpp"
 #include "actors/ipvs/ipvs_actor.hpp"
 #include "actors/probe/probe_actor.hpp"
 #include "actors/proxy/http/http_listener_actor.hpp"
@@ -178,6 +179,19 @@ std::shared_ptr<const supervisor_spec> storage_tree(const config::node_config& c
               volume.fingerprint()};
     c.start = [volume, node = cfg.node.name](caf::local_actor* parent, const std::string& path) {
       return replica::spawn_replica(parent, path, volume, node);
+    };
+    spec->children.push_back(std::move(c));
+  }
+  // After the replicas: started last, it finds them at once (it looks them up by path, and
+  // again whenever one restarted); stopped first (reverse order), it demotes them and tells
+  // the peer "released" while they still run, so the peer takes over without deadtime.
+  if (cfg.heartbeat.enabled) {
+    const auto& hb = cfg.heartbeat.pair;
+    child_spec c;
+    c.info = {"heartbeat/" + hb.pair, "heartbeat", supervision::restart_type::permanent,
+              hb.fingerprint()};
+    c.start = [hb](caf::local_actor* parent, const std::string& path) {
+      return heartbeat::spawn_heartbeat(parent, path, hb);
     };
     spec->children.push_back(std::move(c));
   }

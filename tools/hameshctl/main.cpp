@@ -197,6 +197,8 @@ int run(const options& opt, const std::string& command, const std::string& path_
                 std::cout << hamesh::ctl::render_peers(state);
               else if (command == "replicas")
                 std::cout << hamesh::ctl::render_replicas(state);
+              else if (command == "heartbeat")
+                std::cout << hamesh::ctl::render_heartbeat(state);
               else
                 std::cout << hamesh::ctl::render_actor(state);
             },
@@ -259,6 +261,10 @@ int main(int argc, char** argv) {
   auto* undrain = app.add_subcommand("undrain", "give a drained real server its weight back");
   undrain->add_option("SERVICE", path, "IPVS service name")->required();
   undrain->add_option("REAL", real, "real server name or address")->required();
+  auto* heartbeat =
+      app.add_subcommand("heartbeat",
+                         "storage pairs: peer, each link's state and last heard, role, resources, "
+                         "last takeover with its timeline");
   auto* replicas = app.add_subcommand(
       "replicas", "replicated volumes: role, connection, disk, peer, dirty bytes, resync, export");
   auto* replica =
@@ -357,5 +363,6 @@ int main(int argc, char** argv) {
                         : kill->parsed()     ? "kill"
                         : restart->parsed()  ? "restart"
                                              : "";
+  if (heartbeat->parsed()) command = "heartbeat";
   return run(opt, command, path, real);
 }

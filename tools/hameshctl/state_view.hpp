@@ -41,5 +41,8 @@ std::string render_proxies(const actor_state& root);
 std::string render_mail_proxies(const actor_state& root);
 // Every replicated volume: role, connection, disk, peer, dirty bytes, resync (actors/replica/).
 std::string render_replicas(const actor_state& root);
+// Every heartbeat pair: peer, links, role, resources, drops, last takeover with its timeline
+// (actors/heartbeat/).
+std::string render_heartbeat(const actor_state& root);
 
 }  // namespace hamesh::ctl

@@ -8,6 +8,7 @@ hamesh_unit_test(unit_heartbeat heartbeat
   unit/heartbeat/heartbeat_sender_test.cpp
   unit/heartbeat/heartbeat_monitor_test.cpp
   unit/heartbeat/takeover_plan_test.cpp
-  unit/heartbeat/pair_arbiter_test.cpp)
-target_link_libraries(unit_heartbeat PRIVATE hamesh_heartbeat_core)
+  unit/heartbeat/pair_arbiter_test.cpp
+  unit/heartbeat/heartbeat_config_test.cpp)
+target_link_libraries(unit_heartbeat PRIVATE hamesh_heartbeat_core hamesh_config)
 target_compile_definitions(unit_heartbeat PRIVATE MSGPACK_NO_BOOST)
