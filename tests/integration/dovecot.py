@@ -15,11 +15,14 @@ def available():
 
 
 class Dovecot:
-    def __init__(self, users):
-        """users: {"alice": "secret", ...}"""
-        self.dir = tempfile.mkdtemp(prefix="hamesh-dovecot-")
+    def __init__(self, users, address="127.0.0.1", imap_port=None, pop3_port=None, exec_prefix=(),
+                 parent=None):
+        """users: {"alice": "secret", ...}. exec_prefix runs it elsewhere (a network namespace:
+        then `address` is that namespace's and the readiness check runs there too)."""
+        self.dir = tempfile.mkdtemp(prefix="hamesh-dovecot-", dir=parent)
         os.chmod(self.dir, 0o755)  # dovecot's auth process runs as user dovecot
-        self.imap_port, self.pop3_port = free_port(), free_port()
+        self.address, self.exec_prefix = address, list(exec_prefix)
+        self.imap_port, self.pop3_port = imap_port or free_port(), pop3_port or free_port()
         for sub in ("run", "state", "home"):
             os.makedirs(os.path.join(self.dir, sub))
         shutil.chown(os.path.join(self.dir, "home"), "dovecot")
@@ -32,7 +35,7 @@ class Dovecot:
             f.write(f"""base_dir = {d}/run
 state_dir = {d}/state
 instance_name = hamesh-test-{os.getpid()}-{self.imap_port}
-listen = 127.0.0.1
+listen = {address}
 protocols = imap pop3
 ssl = no
 disable_plaintext_auth = no
@@ -58,7 +61,7 @@ service anvil {{
 }}
 service imap-login {{
   inet_listener imap {{
-    address = 127.0.0.1
+    address = {address}
     port = {self.imap_port}
   }}
   inet_listener imaps {{
@@ -67,7 +70,7 @@ service imap-login {{
 }}
 service pop3-login {{
   inet_listener pop3 {{
-    address = 127.0.0.1
+    address = {address}
     port = {self.pop3_port}
   }}
   inet_listener pop3s {{
@@ -76,7 +79,7 @@ service pop3-login {{
 }}
 """)
         self.out = open(os.path.join(d, "stdout"), "w")
-        self.proc = subprocess.Popen(["dovecot", "-F", "-c", self.conf], stdout=self.out,
+        self.proc = subprocess.Popen(self.exec_prefix + ["dovecot", "-F", "-c", self.conf], stdout=self.out,
                                      stderr=subprocess.STDOUT)
         try:
             wait_for("dovecot listening", lambda: self.proc.poll() is None and all(
@@ -85,10 +88,12 @@ service pop3-login {{
             self.stop()
             raise
 
-    @staticmethod
-    def _open(port):
+    def _open(self, port):
+        if self.exec_prefix:
+            code = f"import socket; socket.create_connection(({self.address!r}, {port}), timeout=0.2)"
+            return subprocess.run(self.exec_prefix + ["python3", "-c", code], capture_output=True).returncode == 0
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            socket.create_connection((self.address, port), timeout=0.2).close()
             return True
         except OSError:
             return False
@@ -100,7 +105,13 @@ service pop3-login {{
         except FileNotFoundError:
             return ""
 
-    def stop(self):
+    def kill(self):
+        """SIGKILL of the master process, as a crash (its children exit when it goes)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stop(self, keep_folder=False):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -109,4 +120,5 @@ service pop3-login {{
                 self.proc.kill()
                 self.proc.wait()
         self.out.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if not keep_folder:
+            shutil.rmtree(self.dir, ignore_errors=True)

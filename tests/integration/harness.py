@@ -46,9 +46,10 @@ class Node:
     from another folder so that relative paths in the config are seen to resolve against
     the config's folder."""
 
-    def __init__(self, bin_dir, config_text, name="node"):
+    def __init__(self, bin_dir, config_text, name="node", parent=None):
+        """parent: the folder to make this node's folder in (default: the system's temp)."""
         self.bin_dir = bin_dir
-        self.dir = tempfile.mkdtemp(prefix=f"hamesh-{name}-")
+        self.dir = tempfile.mkdtemp(prefix=f"hamesh-{name}-", dir=parent)
         self.conf_dir = os.path.join(self.dir, "conf")
         os.makedirs(self.conf_dir)
         self.config = os.path.join(self.conf_dir, "node.toml")

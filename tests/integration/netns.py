@@ -62,6 +62,23 @@ class Topology:
         r = sh("ip", "-n", self.ns[host], "-4", "-o", "addr", "show", "dev", "eth0", check=False)
         return f" {address}/" in r.stdout
 
+    def drop_traffic(self, host, addresses):
+        """From now on `host` drops every packet to and from `addresses` (a partition or a cut
+        link, nftables in its namespace); an empty list lets everything through again."""
+        ns = self.ns[host]
+        sh("ip", "netns", "exec", ns, "nft", "delete", "table", "inet", "hamesh_fault", check=False)
+        if not addresses:
+            return
+        peers = ", ".join(sorted(addresses))
+        ruleset = (f"table inet hamesh_fault {{\n"
+                   f"  chain input {{ type filter hook input priority -10; ip saddr {{ {peers} }} drop; }}\n"
+                   f"  chain output {{ type filter hook output priority -10; ip daddr {{ {peers} }} drop; }}\n"
+                   f"}}\n")
+        r = subprocess.run(["ip", "netns", "exec", ns, "nft", "-f", "-"], input=ruleset,
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"nft in {ns}: {r.stderr.strip()}")
+
     def close(self):
         # Processes inside are the tests' to stop; a namespace goes once its last one does.
         for ns in reversed(self.created):
@@ -73,15 +90,17 @@ class NsNode(Node):
     """A Node whose process runs inside a namespace of a Topology (its control endpoint is
     that namespace's loopback, port 4790)."""
 
-    def __init__(self, topo, host, bin_dir, text, label="ns"):
-        super().__init__(bin_dir, text, f"{label}-{host}")
+    def __init__(self, topo, host, bin_dir, text, label="ns", parent=None):
+        super().__init__(bin_dir, text, f"{label}-{host}", parent)
         self.topo, self.host = topo, host
 
     def start(self):
         self.stderr = open(os.path.join(self.dir, "stderr"), "a")
+        # A restart appends to the same log: only this run's lines count.
+        seen = len(self.log_text())
         self.proc = subprocess.Popen(self.exec_prefix() + [os.path.join(self.bin_dir, "hamesh-node"), "--config", self.config],
                                      cwd=self.dir, stdout=self.stderr, stderr=subprocess.STDOUT)
-        wait_for(f"{self.host} up", lambda: self.proc.poll() is None and "control endpoint listening" in self.log_text(), timeout=15)
+        wait_for(f"{self.host} up", lambda: self.proc.poll() is None and "control endpoint listening" in self.log_text()[seen:], timeout=15)
         self.port = 4790
 
     def exec_prefix(self):
