@@ -82,6 +82,31 @@ int run(const options& opt, const std::string& command, const std::string& path_
               << hamesh::describe(err) << "\n";
     rc = unreachable ? exit_unreachable : exit_refused;
   };
+  // An actor that answers for itself (an IPVS service, a volume): found through the node by
+  // its path, then asked; its text answer printed. `what` names it when the node has none.
+  auto ask_actor = [&](const std::string& actor_path, const char* what, auto ask) {
+    self->request(*node, opt.timeout, hamesh::lookup_atom_v, actor_path)
+        .receive(
+            [&](caf::actor& target) {
+              ask(target).receive(
+                  [&](std::string& answer) {
+                    if (opt.json)
+                      std::cout << nlohmann::json{{"ok", true}, {"result", answer}}.dump() << "\n";
+                    else
+                      std::cout << answer << "\n";
+                  },
+                  on_error);
+            },
+            [&](caf::error& err) {
+              if (hamesh::describe(err).find("no actor at path") == 0) {
+                std::cerr << "hameshctl: node " << opt.node << " has no " << what << " \""
+                          << path_arg << "\"\n";
+                rc = exit_refused;
+                return;
+              }
+              on_error(err);
+            });
+  };
   std::string path = normalize(path_arg);
   if (command == "kill" || command == "restart") {
     auto request = command == "kill"
@@ -97,57 +122,15 @@ int run(const options& opt, const std::string& command, const std::string& path_
         },
         on_error);
   } else if (command == "drain" || command == "undrain") {
-    // The service actor answers for itself: find it through the node, then ask it.
     bool drained = command == "drain";
-    self->request(*node, opt.timeout, hamesh::lookup_atom_v, "lb/ipvs/" + path_arg)
-        .receive(
-            [&](caf::actor& service) {
-              self->request(service, opt.timeout, hamesh::ipvs_drain_atom_v, real_arg, drained)
-                  .receive(
-                      [&](std::string& what) {
-                        if (opt.json)
-                          std::cout << nlohmann::json{{"ok", true}, {"result", what}}.dump()
-                                    << "\n";
-                        else
-                          std::cout << what << "\n";
-                      },
-                      on_error);
-            },
-            [&](caf::error& err) {
-              if (hamesh::describe(err).find("no actor at path") == 0) {
-                std::cerr << "hameshctl: node " << opt.node << " has no IPVS service \"" << path_arg
-                          << "\"\n";
-                rc = exit_refused;
-                return;
-              }
-              on_error(err);
-            });
+    ask_actor("lb/ipvs/" + path_arg, "IPVS service", [&](const caf::actor& service) {
+      return self->request(service, opt.timeout, hamesh::ipvs_drain_atom_v, real_arg, drained);
+    });
   } else if (command == "replica") {
-    // The volume's actor answers for itself: find it through the node, then ask it.
-    self->request(*node, opt.timeout, hamesh::lookup_atom_v, "storage/replica/" + path_arg)
-        .receive(
-            [&](caf::actor& volume) {
-              // A resync or a verify starts at once; a promotion waits for nothing remote.
-              self->request(volume, opt.timeout, hamesh::replica_command_atom_v, real_arg)
-                  .receive(
-                      [&](std::string& what) {
-                        if (opt.json)
-                          std::cout << nlohmann::json{{"ok", true}, {"result", what}}.dump()
-                                    << "\n";
-                        else
-                          std::cout << what << "\n";
-                      },
-                      on_error);
-            },
-            [&](caf::error& err) {
-              if (hamesh::describe(err).find("no actor at path") == 0) {
-                std::cerr << "hameshctl: node " << opt.node << " has no volume \"" << path_arg
-                          << "\"\n";
-                rc = exit_refused;
-                return;
-              }
-              on_error(err);
-            });
+    // A resync or a verify starts at once; a promotion waits for nothing remote.
+    ask_actor("storage/replica/" + path_arg, "volume", [&](const caf::actor& volume) {
+      return self->request(volume, opt.timeout, hamesh::replica_command_atom_v, real_arg);
+    });
   } else if (command == "watch") {
     // Refreshes until Ctrl-C (or --count): the default SIGINT action ends the process.
     for (int64_t n = 0; opt.count == 0 || n < opt.count; ++n) {
