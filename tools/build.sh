@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
+# ccache hits across clones of the repository (CI builds a fresh clone in another folder):
+# paths are hashed relative to the checkout, and the working directory is left out.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 if [[ ! -f build/build.ninja ]]; then
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
