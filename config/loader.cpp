@@ -202,6 +202,10 @@ void read_heartbeat(table_reader& root, node_config& cfg) {
   // Its actor is a child of the storage subtree, which only a [storage] table starts.
   if (!cfg.storage.enabled)
     t->error("", "a [heartbeat] needs the [storage] it fails over ([[storage.volume]])");
+  bool over_mesh = false;
+  for (auto& l : cfg.heartbeat.pair.links) over_mesh = over_mesh || l.over_mesh;
+  if (over_mesh && (!cfg.mesh.enabled || cfg.mesh.peers.empty()))
+    t->error("mesh", "heartbeats over the mesh need [mesh] peers (the peer node's listen)");
 }
 
 }  // namespace

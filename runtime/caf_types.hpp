@@ -94,6 +94,10 @@ CAF_ADD_ATOM(hamesh, hamesh, hb_packet_atom, "hbpkt")
 CAF_ADD_ATOM(hamesh, hamesh, hb_step_atom, "hbstep")
 CAF_ADD_ATOM(hamesh, hamesh, hb_retry_atom, "hbretry")
 CAF_ADD_ATOM(hamesh, hamesh, hb_garp_atom, "hbgarp")
+// (hb_mesh_atom, signed heartbeat) from the peer's heartbeat actor, over the mesh
+CAF_ADD_ATOM(hamesh, hamesh, hb_mesh_atom, "hbmesh")
+// (mesh_peer_atom, node name) to the mesh actor -> the peer node's top, while it is up
+CAF_ADD_ATOM(hamesh, hamesh, mesh_peer_atom, "meshpeer")
 CAF_END_TYPE_ID_BLOCK(hamesh)
 
 // Reload specs carry factories: they only ever travel inside one process.

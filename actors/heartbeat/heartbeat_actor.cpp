@@ -28,6 +28,40 @@ sender_status status_of(const heartbeat_actor_state& st) {
   return s;
 }
 
+// The peer's heartbeat actor over the mesh: our mesh actor names the peer node's top, which
+// finds its heartbeat actor by path. Retried at the next round while not found.
+void find_mesh_peer(self_ptr self) {
+  auto& st = self->state;
+  if (!st.mesh_link || st.mesh_peer || st.mesh_lookup_pending) return;
+  auto top = self->system().registry().get(node_registry_name);
+  if (!top) return;
+  st.mesh_lookup_pending = true;
+  auto timeout = std::chrono::seconds(2);
+  auto give_up = [=](caf::error&) { self->state.mesh_lookup_pending = false; };
+  auto node = caf::actor_cast<caf::actor>(top);
+  self->request(node, timeout, lookup_atom_v, std::string("mesh"))
+      .then(
+          [=](caf::actor& mesh) {
+            self->request(mesh, timeout, mesh_peer_atom_v, self->state.cfg.peer)
+                .then(
+                    [=](caf::actor& peer_node) {
+                      self->request(peer_node, timeout, lookup_atom_v,
+                                    "storage/heartbeat/" + self->state.cfg.pair)
+                          .then(
+                              [=](caf::actor& peer) {
+                                auto& st = self->state;
+                                st.mesh_lookup_pending = false;
+                                st.mesh_peer = peer;
+                                self->monitor(peer);
+                                st.log->info("link mesh: the peer's heartbeat actor found");
+                              },
+                              give_up);
+                    },
+                    give_up);
+          },
+          give_up);
+}
+
 void send_round(self_ptr self, const std::vector<outgoing_heartbeat>& round) {
   auto& st = self->state;
   for (auto& out : round) {
@@ -35,6 +69,18 @@ void send_round(self_ptr self, const std::vector<outgoing_heartbeat>& round) {
     if (encoded.error != heartbeat_errc::none) continue;
     auto& c = st.link_stats[out.link];
     std::string why;
+    if (st.mesh_link && out.link == *st.mesh_link) {
+      if (st.mesh_peer) {
+        self->send(st.mesh_peer, hb_mesh_atom_v,
+                   std::string(encoded.bytes.begin(), encoded.bytes.end()));
+        ++c.sent;
+      } else {
+        ++c.send_errors;
+        c.last_send_error = "the peer's heartbeat actor is not reachable over the mesh";
+        find_mesh_peer(self);
+      }
+      continue;
+    }
     if (st.links.send(out.link, encoded.bytes, &why)) {
       ++c.sent;
     } else {
@@ -310,6 +356,16 @@ caf::behavior heartbeat_actor(self_ptr self, std::string path, heartbeat_config 
       st.cfg.timing.links, st.started_at);
   st.plan = std::make_unique<takeover_plan>(st.cfg.takeover());
   st.link_stats.resize(st.cfg.links.size());
+  for (size_t i = 0; i < st.cfg.links.size(); ++i)
+    if (st.cfg.links[i].over_mesh) st.mesh_link = i;
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (st.mesh_peer && dm.source == st.mesh_peer.address()) {
+      st.mesh_peer = caf::actor{};  // found again at the next round (a restart, a reconnect)
+      st.log->warn("link mesh: the peer's heartbeat actor is gone: {}",
+                   self->system().render(dm.reason));
+    }
+  });
   // A SIGKILLed predecessor leaves its service IPs behind: nobody else would remove them.
   for (auto& r : st.cfg.resources) {
     if (r.step.kind != resource_kind::service_ip || !net::has_ipv4_address(r.interface, r.address))
@@ -344,10 +400,13 @@ caf::behavior heartbeat_actor(self_ptr self, std::string path, heartbeat_config 
   });
   std::string links;
   for (auto& l : st.cfg.links)
-    links += (links.empty() ? "" : ", ") + l.name + " " + format_ipv4(l.listen_address) + ":" +
-             std::to_string(l.listen_port) + (l.multicast() ? " -> group " : " -> ") +
-             format_ipv4(l.multicast() ? l.group : l.peer_address) + ":" +
-             std::to_string(l.peer_port);
+    links +=
+        (links.empty() ? "" : ", ") +
+        (l.over_mesh ? l.name + " (the CAF mesh to " + st.cfg.peer + ")"
+                     : l.name + " " + format_ipv4(l.listen_address) + ":" +
+                           std::to_string(l.listen_port) + (l.multicast() ? " -> group " : " -> ") +
+                           format_ipv4(l.multicast() ? l.group : l.peer_address) + ":" +
+                           std::to_string(l.peer_port));
   st.log->info("pair {} with {}: keepalive {}, warntime {}, deadtime {}, initdead {}; links {}",
                st.cfg.pair, st.cfg.peer, format_duration(st.cfg.timing.keepalive),
                format_duration(st.cfg.timing.warntime), format_duration(st.cfg.timing.deadtime),
@@ -357,6 +416,11 @@ caf::behavior heartbeat_actor(self_ptr self, std::string path, heartbeat_config 
   return {
       [=](hb_tick_atom, uint64_t generation) {
         if (generation == self->state.timer_generation) tick(self);
+      },
+      [=](hb_mesh_atom, const std::string& bytes) {
+        // Trusted like any datagram: only after its HMAC checks (the mesh may be plain).
+        if (auto link = self->state.mesh_link)
+          on_datagram(self, *link, std::vector<uint8_t>(bytes.begin(), bytes.end()));
       },
       [=](hb_packet_atom, uint64_t link, const std::vector<uint8_t>& bytes) {
         on_datagram(self, static_cast<size_t>(link), bytes);

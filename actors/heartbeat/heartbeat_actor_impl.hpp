@@ -46,6 +46,11 @@ struct heartbeat_actor_state {
   std::unique_ptr<takeover_plan> plan;
   heartbeat_links links;
   std::vector<link_counters> link_stats;
+  // The mesh link (mesh = true): the peer's heartbeat actor, found through our mesh actor and
+  // the peer node's top; looked up again after it goes down.
+  std::optional<size_t> mesh_link;
+  caf::actor mesh_peer;
+  bool mesh_lookup_pending = false;
   uint64_t generation = 0;
   uint64_t timer_generation = 0;
   steady::time_point started_at;

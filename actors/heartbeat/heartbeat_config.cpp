@@ -245,11 +245,18 @@ heartbeat_config parse_heartbeat(config::table_reader& t, const std::string& nod
                                "\"), found \"" + *p + "\"");
     cfg.preferred = *p;
   }
-  if (auto m = t.boolean("mesh"); m && *m)
-    t.error("mesh",
-            "heartbeats over the CAF mesh are not available yet: use UDP links "
-            "([[heartbeat.link]]) and say mesh = false");
+  bool over_mesh = t.boolean("mesh").value_or(false);
   read_links(t, cfg);
+  if (over_mesh) {
+    // One more link, independent of the UDP ones: a broken network path and a broken mesh
+    // connection are told apart, as any two links are.
+    heartbeat_link_config mesh;
+    mesh.name = "mesh";
+    mesh.over_mesh = true;
+    for (auto& l : cfg.links)
+      if (l.name == "mesh") t.error("mesh", "a [[heartbeat.link]] is already named \"mesh\"");
+    cfg.links.push_back(mesh);
+  }
   for (auto& l : cfg.links) s.links.push_back(l.name);
   read_fence(t, cfg);
   read_resources(t, cfg, volumes);

@@ -28,6 +28,9 @@ namespace hamesh::heartbeat {
 
 struct heartbeat_link_config {
   std::string name;
+  // The CAF mesh to the peer's node (mesh = true): the same signed heartbeats as messages to
+  // the peer's heartbeat actor; none of the UDP fields below apply.
+  bool over_mesh = false;
   uint32_t listen_address = 0;  // bound to (unicast) / the multicast interface's address
   uint16_t listen_port = 0;
   uint32_t peer_address = 0;  // unicast: where the peer's link listens

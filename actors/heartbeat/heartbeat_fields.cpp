@@ -72,10 +72,15 @@ std::string fields_json(const heartbeat_actor_state& st) {
     auto& k = st.link_stats[i];
     links.push_back(
         {{"name", c.name},
-         {"transport", c.multicast() ? "multicast" : "unicast"},
-         {"listen", format_ipv4(c.listen_address) + ":" + std::to_string(c.listen_port)},
-         {"to", format_ipv4(c.multicast() ? c.group : c.peer_address) + ":" +
-                    std::to_string(c.peer_port)},
+         {"transport", c.over_mesh     ? "mesh"
+                       : c.multicast() ? "multicast"
+                                       : "unicast"},
+         {"listen", c.over_mesh
+                        ? "mesh"
+                        : format_ipv4(c.listen_address) + ":" + std::to_string(c.listen_port)},
+         {"to", c.over_mesh ? st.cfg.peer
+                            : format_ipv4(c.multicast() ? c.group : c.peer_address) + ":" +
+                                  std::to_string(c.peer_port)},
          {"state", to_string(s.state)},
          {"last_heard_ms", ago(s.last_heard, now)},
          {"first_copies", s.first_copies},

@@ -76,6 +76,10 @@ std::string heartbeat_links::open(const std::vector<heartbeat_link_config>& link
   close();
   for (auto& l : links) {
     socket_entry e;
+    if (l.over_mesh) {  // the actor sends those itself; the entry keeps the indexes aligned
+      sockets_.push_back(std::move(e));
+      continue;
+    }
     if (auto why = open_one(l, e.fd); !why.empty()) {
       close();
       return why;
@@ -85,9 +89,10 @@ std::string heartbeat_links::open(const std::vector<heartbeat_link_config>& link
     sockets_.push_back(std::move(e));
   }
   for (size_t i = 0; i < sockets_.size(); ++i)
-    sockets_[i].reader = std::make_unique<net::socket_reader>(
-        sockets_[i].fd,
-        [i, on_datagram](std::vector<uint8_t> datagram) { on_datagram(i, std::move(datagram)); });
+    if (sockets_[i].fd >= 0)
+      sockets_[i].reader = std::make_unique<net::socket_reader>(
+          sockets_[i].fd,
+          [i, on_datagram](std::vector<uint8_t> datagram) { on_datagram(i, std::move(datagram)); });
   return "";
 }
 
@@ -100,7 +105,7 @@ void heartbeat_links::close() {
 }
 
 bool heartbeat_links::send(size_t link, const std::vector<uint8_t>& datagram, std::string* why) {
-  if (link >= sockets_.size()) return false;
+  if (link >= sockets_.size() || sockets_[link].fd < 0) return false;
   auto& e = sockets_[link];
   auto to = address_of(e.to_address, e.to_port);
   if (::sendto(e.fd, datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&to),

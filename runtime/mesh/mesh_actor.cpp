@@ -206,6 +206,13 @@ caf::behavior mesh_actor(self_ptr self, std::string path, config::mesh_section c
         st.members->connected(address, steady::now());
         st.log->debug("peer {} connected to us; waiting for its answer", address);
       },
+      [=](mesh_peer_atom, const std::string& name) -> caf::result<caf::actor> {
+        auto& st = self->state;
+        for (auto& p : st.members->peers())
+          if (p.name == name && p.state == peer_state::up)
+            if (auto it = st.links.find(p.address); it != st.links.end()) return it->second;
+        return caf::make_error(caf::sec::invalid_argument, "no peer named " + name + " is up");
+      },
       [=](state_atom, const std::string&) {
         actor_state s;
         s.fields_json = fields(self->state).dump();

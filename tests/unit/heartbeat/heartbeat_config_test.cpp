@@ -173,8 +173,8 @@ BOOST_AUTO_TEST_CASE(mistakes_are_refused_with_their_position) {
        "heartbeat.fence.policy: expected one of"},
       {"unknown kind", "kind = \"agent\"", "kind = \"daemon\"",
        "heartbeat.resource[2].kind: expected one of"},
-      {"mesh", "auto_failback = false\n", "auto_failback = false\nmesh = true\n",
-       "heartbeat.mesh: heartbeats over the CAF mesh are not available yet"},
+      {"mesh without mesh peers", "auto_failback = false\n", "auto_failback = false\nmesh = true\n",
+       "heartbeat.mesh: heartbeats over the mesh need [mesh] peers"},
   };
   for (auto& c : cases) {
     auto r = load(with(c.from, c.to));

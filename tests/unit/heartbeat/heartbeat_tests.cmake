@@ -12,3 +12,5 @@ hamesh_unit_test(unit_heartbeat heartbeat
   unit/heartbeat/heartbeat_config_test.cpp)
 target_link_libraries(unit_heartbeat PRIVATE hamesh_heartbeat_core hamesh_config)
 target_compile_definitions(unit_heartbeat PRIVATE MSGPACK_NO_BOOST)
+# Heartbeats over the CAF mesh, on loopback (no privileges).
+hamesh_integration_test(heartbeat_mesh_test heartbeat ${CMAKE_BINARY_DIR}/bin)
