@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from .table_reader import TableReader
 
 TOPOLOGIES = ("auto", "loopback", "netns")
-BACKEND_KINDS = ("http", "tcp", "dovecot")
-WORKLOAD_KINDS = ("http", "imap", "pop3", "nbd")
+BACKEND_KINDS = ("http", "tcp", "smtp", "dovecot")
+WORKLOAD_KINDS = ("http", "smtp", "imap", "pop3", "nbd")
 ACTIONS = {
     # action: (keys it needs, keys it may have)
     "crash": (("node",), ()),
@@ -193,7 +193,7 @@ def _backend(r, names):
     name = _name(r, "name", names, "backend")
     kind = r.choice("kind", BACKEND_KINDS, required=True)
     b = BackendSpec(name or "?", kind or "http", r.integer("host", 1, 254, required=True) or 0)
-    if kind in ("http", "tcp"):
+    if kind in ("http", "tcp", "smtp"):
         b.port = r.integer("port", 1, 65535, required=True) or 0
         b.delay = r.duration("delay", default=0.0)
     elif kind == "dovecot":

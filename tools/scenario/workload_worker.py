@@ -2,12 +2,13 @@
 """One scenario workload in a process of its own, so that it runs where the clients are (this
 host, or the client's network namespace): `workload_worker.py SPEC.json`. It prints one JSON
 line per operation ({"t": wall time, "ok": bool, "ms": latency, "error": why}) until SIGTERM.
-Kinds: http (a GET per connection, paths in turn), imap (LOGIN, SELECT INBOX, LOGOUT), pop3
+Kinds: http (a GET per connection, paths in turn), smtp (greeting, EHLO, QUIT), imap (LOGIN, SELECT INBOX, LOGOUT), pop3
 (USER, PASS, STAT, QUIT), nbd (4 KiB FUA writes, each to a block never written before, so the
 ledger of acknowledged writes is exact; on an error it moves to the next export). Mode
 "nbd-verify" reads back every acknowledged write of a ledger and prints what is missing."""
 import http.client
 import imaplib
+import smtplib
 import json
 import os
 import poplib
@@ -55,6 +56,19 @@ def http_once(spec, i):
         return True, None, body.decode(errors="replace").split(" ")[0].strip()
     finally:
         conn.close()
+
+
+def smtp_once(spec, i):
+    host, port = split(spec["targets"][i % len(spec["targets"])])
+    s = smtplib.SMTP(host, port, timeout=spec["timeout"])
+    try:
+        code, banner = s.ehlo("client.example.org")
+        if code != 250:
+            return False, f"EHLO {code}", None
+        s.quit()
+        return True, None, banner.decode(errors="replace").split("\n")[0].strip()
+    finally:
+        s.close()
 
 
 def imap_once(spec, i):
@@ -177,7 +191,7 @@ def main():
     elif spec["kind"] == "nbd":
         run_nbd(spec)
     else:
-        run_requests(spec, {"http": http_once, "imap": imap_once, "pop3": pop3_once}[spec["kind"]])
+        run_requests(spec, {"http": http_once, "smtp": smtp_once, "imap": imap_once, "pop3": pop3_once}[spec["kind"]])
 
 
 if __name__ == "__main__":
