@@ -2,7 +2,9 @@
 whose only working heartbeat path is the mesh (their UDP link is aimed at ports nobody listens
 on). The peer stays alive on the mesh link alone, the UDP link is the one that never hears,
 and nobody takes over; a SIGKILL of the primary then silences the mesh too, and the secondary
-fences (a script that records the call) and promotes its replica."""
+fences (a script that records the call), promotes its replica and starts a resource agent
+(a command that records start/stop/status). b's graceful stop then releases in reverse: the
+agent's stop runs before the replica is demoted."""
 import os
 import sys
 import tempfile
@@ -13,7 +15,7 @@ BIN = os.path.abspath(sys.argv[1])
 KEY = "mesh-test-key-0123456789abcdef"
 
 
-def config(name, peer, ports, mine, theirs, initial, fence_log):
+def config(name, peer, ports, mine, theirs, initial, fence_log, agent_log):
     return f"""
 [node]
 name = "{name}"
@@ -52,6 +54,13 @@ policy = "required"
 [[heartbeat.resource]]
 kind = "replica"
 volume = "mail"
+[[heartbeat.resource]]
+kind = "agent"
+name = "mail-service"
+start = ["sh", "-c", "echo start {name} >> {agent_log}"]
+stop = ["sh", "-c", "echo stop {name} >> {agent_log}"]
+status = ["sh", "-c", "echo status {name} >> {agent_log}"]
+timeout = "2s"
 """
 
 
@@ -71,19 +80,37 @@ def role(node):
     return st["fields"]["role"]
 
 
+def agent_text(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def role_in_log(node):
+    """Whether the replica's demotion came after the agent's stop, from b's log order."""
+    text = node.log_text()
+    stop = text.rfind("agent/mail-service")
+    demote = text.rfind("-> secondary/")
+    return "demoted after the agent stopped" if 0 <= stop < demote else (stop, demote)
+
+
 def main():
     names = [f"{n}_{k}" for n in "ab" for k in ("mesh", "repl", "nbd", "udp", "nowhere")]
     ports = {k: free_port() for k in names}
     work = tempfile.mkdtemp(prefix="hamesh-hb-mesh-")
     fence_log = os.path.join(work, "fence.log")
-    a = Node(BIN, config("store-a", "store-b", ports, "a", "b", True, fence_log), "hb-mesh-a")
-    b = Node(BIN, config("store-b", "store-a", ports, "b", "a", False, fence_log), "hb-mesh-b")
+    agent_log = os.path.join(work, "agent.log")
+    a = Node(BIN, config("store-a", "store-b", ports, "a", "b", True, fence_log, agent_log), "hb-mesh-a")
+    b = Node(BIN, config("store-b", "store-a", ports, "b", "a", False, fence_log, agent_log), "hb-mesh-b")
     try:
         a.start()
         b.start()
         wait_for("the peers alive over the mesh", lambda: hb(a)["peer"]["state"] == "alive"
                  and hb(b)["peer"]["state"] == "alive", timeout=20)
         wait_for("a primary", lambda: role(a) == "primary", timeout=20)
+        wait_for("a's agent started", lambda: "start store-a" in agent_text(agent_log))
         before = link(hb(b), "mesh")["first_copies"]
         wait_for("more heartbeats over the mesh", lambda: link(hb(b), "mesh")["first_copies"] > before + 10)
         fa = hb(a)
@@ -97,8 +124,14 @@ def main():
         wait_for("b's takeover", lambda: role(b) == "primary", timeout=10)
         with open(fence_log) as f:
             assert f.read().count("fenced") == 1
-        print(f"a SIGKILLed: the mesh went silent too; b fenced once and promoted "
+        wait_for("b's agent started", lambda: "start store-b" in agent_text(agent_log))
+        print(f"a SIGKILLed: the mesh went silent too; b fenced once, promoted and started its agent "
               f"({hb(b)['peer']['state']})")
+        assert b.stop() == 0
+        lines = agent_text(agent_log).splitlines()
+        assert lines[-1] == "stop store-b", lines
+        assert role_in_log(b) == "demoted after the agent stopped", lines
+        print("b stopped gracefully: its agent stopped, then the replica was demoted (reverse order)")
     finally:
         for n in (a, b):
             n.cleanup()
