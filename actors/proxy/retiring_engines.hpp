@@ -47,7 +47,6 @@ class retiring_engines {
   }
 
   bool empty() const { return engines_.empty(); }
-  size_t size() const { return engines_.size(); }
 
  private:
   struct retiring {
