@@ -14,6 +14,11 @@ namespace {
 using namespace std::chrono_literals;
 
 void evaluate(self_ptr self);
+void poll_readiness(self_ptr self);
+
+// How often the replicas' disk states are asked for can_serve: a few keepalives of a tight
+// pair; auto_failback waits at most this long after the resync ends.
+constexpr auto readiness_interval = std::chrono::milliseconds(200);
 
 std::string ms_text(duration d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + "ms";
@@ -24,6 +29,7 @@ sender_status status_of(const heartbeat_actor_state& st) {
   s.role = announced_role(facts_of(st), st.releasing);
   s.resources_held = st.plan->holds_any();
   s.degraded = st.degraded || st.stopping;
+  s.can_serve = st.can_serve && !s.degraded;
   s.peer_generation = st.monitor->peer_generation();
   return s;
 }
@@ -248,6 +254,7 @@ void evaluate(self_ptr self) {
 
 void tick(self_ptr self) {
   auto& st = self->state;
+  poll_readiness(self);
   auto now = steady::now();
   send_round(self, st.sender->due(now, status_of(st)));
   on_events(self, st.monitor->on_tick(now));
@@ -300,36 +307,50 @@ void inspect_replicas(self_ptr self) {
     }
     evaluate(self);
   };
-  auto node = self->system().registry().get(node_registry_name);
-  if (volumes.empty() || !node) return finish("", false);
+  if (volumes.empty()) return finish("", false);
   auto pending = std::make_shared<size_t>(volumes.size());
   auto primary = std::make_shared<std::string>();
   auto starting = std::make_shared<bool>(false);
-  auto prefix = st.path.substr(0, st.path.rfind("heartbeat/"));
-  for (auto& v : volumes) {
-    auto done = [=](bool is_primary, bool is_starting) {
+  for (auto& v : volumes)
+    query_replica(self, v, 2s, [=](const nlohmann::json& f, std::string why) {
+      if (f.is_null()) self->state.log->warn("replica {} not found at start: {}", v, why);
+      // Not found or not answering yet: starting, asked again.
+      bool is_primary = !f.is_null() && f.value("role", "") == "primary";
+      bool is_starting = f.is_null() || f.value("connection", "") == "standalone";
       if (is_primary && primary->empty()) *primary = v;
       *starting = *starting || is_starting;
       if (--*pending == 0) finish(*primary, *starting);
-    };
-    self->request(caf::actor_cast<caf::actor>(node), 2s, lookup_atom_v, prefix + "replica/" + v)
-        .then(
-            [=](caf::actor& replica) {
-              self->request(replica, 2s, state_atom_v, std::string())
-                  .then(
-                      [=](const actor_state& s) {
-                        auto f = nlohmann::json::parse(s.fields_json, nullptr, false);
-                        bool ok = f.is_object();
-                        done(ok && f.value("role", "") == "primary",
-                             ok && f.value("connection", "") == "standalone");
-                      },
-                      [=](caf::error&) { done(false, true); });
-            },
-            [=](caf::error& err) {
-              self->state.log->warn("replica {} not found at start: {}", v, describe(err));
-              done(false, true);
-            });
+    });
+}
+
+// can_serve: every replica resource's disk up to date, asked every readiness_interval. A
+// replica that does not answer counts as not ready.
+void poll_readiness(self_ptr self) {
+  auto& st = self->state;
+  auto now = steady::now();
+  if (st.readiness_pending || now < st.readiness_due) return;
+  st.readiness_due = now + readiness_interval;
+  std::vector<std::string> volumes;
+  for (auto& r : st.cfg.resources)
+    if (r.step.kind == resource_kind::promote_replica) volumes.push_back(r.volume);
+  if (volumes.empty()) {
+    st.can_serve = true;
+    return;
   }
+  st.readiness_pending = true;
+  auto pending = std::make_shared<size_t>(volumes.size());
+  auto all = std::make_shared<bool>(true);
+  for (auto& v : volumes)
+    query_replica(self, v, readiness_interval, [=](const nlohmann::json& f, std::string) {
+      *all = *all && !f.is_null() && f.value("disk", "") == "up_to_date";
+      if (--*pending) return;
+      auto& st = self->state;
+      st.readiness_pending = false;
+      if (st.can_serve != *all)
+        st.log->info("{}", *all ? "replicas up to date: this node can serve"
+                                : "a replica is not up to date: this node cannot serve now");
+      st.can_serve = *all;
+    });
 }
 
 caf::behavior heartbeat_actor(self_ptr self, std::string path, heartbeat_config cfg) {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +19,8 @@
 #include "actors/heartbeat/pair_arbiter.hpp"
 #include "actors/heartbeat/takeover_plan.hpp"
 #include "runtime/logging.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace hamesh::heartbeat {
 
@@ -66,6 +69,11 @@ struct heartbeat_actor_state {
   bool last_takeover_failed = false;
   bool last_release_failed = false;
   bool fenced = false;               // this takeover's fence step succeeded
+  // Announced as can_serve: every replica resource's disk is up to date (polled every
+  // readiness_interval; true when there is no replica resource).
+  bool can_serve = false;
+  bool readiness_pending = false;
+  steady::time_point readiness_due;
   steady::time_point step_deadline;  // the pending step gives up at this time
   heartbeat_role announced = heartbeat_role::none;
   bool announced_held = false;
@@ -95,6 +103,12 @@ void run_step(self_ptr self, const step_request& r);
 void announce_address(heartbeat_actor_state& st, const heartbeat_resource_config& res);
 // (hb_step_atom, ...) to self.
 void report_step(self_ptr self, uint64_t ticket, step_status status, std::string reason);
+
+// The state fields of this node's replica `volume` (found through the node: a restarted
+// replica has a new handle), or a null json and why not.
+using replica_fields_handler = std::function<void(const nlohmann::json& fields, std::string why)>;
+void query_replica(self_ptr self, const std::string& volume, caf::timespan timeout,
+                   replica_fields_handler done);
 
 // heartbeat_fields.cpp: the state query's fields, metrics included.
 std::string fields_json(const heartbeat_actor_state& st);

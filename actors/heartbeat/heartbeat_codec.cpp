@@ -22,9 +22,10 @@ constexpr std::string_view key_sequence = "seq";
 constexpr std::string_view key_role = "role";
 constexpr std::string_view key_held = "held";
 constexpr std::string_view key_degraded = "degraded";
+constexpr std::string_view key_can_serve = "can_serve";
 constexpr std::string_view key_link = "link";
 constexpr std::string_view key_peer_generation = "peer_gen";
-constexpr uint32_t body_fields = 10;
+constexpr uint32_t body_fields = 11;
 
 // Limits the parser checks before it allocates: a hostile header announcing 2^32 elements
 // is refused, not allocated (msgpack-cxx's unpack_limit).
@@ -83,6 +84,7 @@ decoded_heartbeat parse_body(const char* data, size_t size) {
   std::optional<uint64_t> version, role;
   bool have_node = false, have_pair = false, have_generation = false, have_sequence = false;
   bool have_held = false, have_degraded = false, have_link = false, have_peer_generation = false;
+  bool have_can_serve = false;
   // A key given twice is malformed: the two copies could disagree.
   auto once = [](bool& seen) {
     if (seen) return false;
@@ -115,6 +117,8 @@ decoded_heartbeat parse_body(const char* data, size_t size) {
       ok = once(have_held) && as_bool(v, m.resources_held);
     } else if (name == key_degraded) {
       ok = once(have_degraded) && as_bool(v, m.degraded);
+    } else if (name == key_can_serve) {
+      ok = once(have_can_serve) && as_bool(v, m.can_serve);
     } else if (name == key_link) {
       ok = once(have_link) && as_text(v, m.link);
     } else if (name == key_peer_generation) {
@@ -179,6 +183,8 @@ encoded_heartbeat heartbeat_codec::encode(const heartbeat_message& m) const {
   m.resources_held ? p.pack_true() : p.pack_false();
   pack_text(p, key_degraded);
   m.degraded ? p.pack_true() : p.pack_false();
+  pack_text(p, key_can_serve);
+  m.can_serve ? p.pack_true() : p.pack_false();
   pack_text(p, key_link);
   pack_text(p, m.link);
   pack_text(p, key_peer_generation);

@@ -32,6 +32,7 @@ std::vector<outgoing_heartbeat> heartbeat_sender::round(const sender_status& sta
     m.role = status.role;
     m.resources_held = status.resources_held;
     m.degraded = status.degraded;
+    m.can_serve = status.can_serve;
     m.link = links_[i];
     m.peer_generation = status.peer_generation;
     out.push_back({i, std::move(m)});

@@ -135,22 +135,15 @@ void replica_step(self_ptr self, const step_request& r, const heartbeat_resource
             report_step(self, ticket, step_status::ok, "replica " + volume + " gone: " + why);
           });
     case step_action::status:
-      return with_replica(
-          self, volume,
-          [=](caf::actor replica) {
-            self->request(replica, remaining(self->state), state_atom_v, std::string())
-                .then(
-                    [=](const actor_state& s) {
-                      auto f = nlohmann::json::parse(s.fields_json, nullptr, false);
-                      bool primary = f.is_object() && f.value("role", "") == "primary";
-                      report_step(self, ticket, primary ? step_status::ok : step_status::failed,
-                                  primary ? "primary" : "not primary");
-                    },
-                    [=](caf::error& err) {
-                      report_step(self, ticket, step_status::failed, describe(err));
-                    });
-          },
-          [=](std::string why) { report_step(self, ticket, step_status::failed, why); });
+      return query_replica(self, volume, remaining(self->state),
+                           [=](const nlohmann::json& f, std::string why) {
+                             if (f.is_null())
+                               return report_step(self, ticket, step_status::failed, why);
+                             bool primary = f.value("role", "") == "primary";
+                             report_step(self, ticket,
+                                         primary ? step_status::ok : step_status::failed,
+                                         primary ? "primary" : "not primary");
+                           });
   }
 }
 
@@ -185,6 +178,27 @@ void address_step(self_ptr self, const step_request& r, const heartbeat_resource
 }
 
 }  // namespace
+
+void query_replica(self_ptr self, const std::string& volume, caf::timespan timeout,
+                   replica_fields_handler done) {
+  auto node = self->system().registry().get(node_registry_name);
+  if (!node) return done(nullptr, "no node to look the replica up");
+  auto& path = self->state.path;
+  auto replica_path = path.substr(0, path.rfind("heartbeat/")) + "replica/" + volume;
+  self->request(caf::actor_cast<caf::actor>(node), timeout, lookup_atom_v, replica_path)
+      .then(
+          [=](caf::actor& replica) {
+            self->request(replica, timeout, state_atom_v, std::string())
+                .then(
+                    [=](const actor_state& s) {
+                      auto f = nlohmann::json::parse(s.fields_json, nullptr, false);
+                      if (!f.is_object()) return done(nullptr, "unreadable replica state");
+                      done(f, "");
+                    },
+                    [=](caf::error& err) { done(nullptr, describe(err)); });
+          },
+          [=](caf::error& err) { done(nullptr, describe(err)); });
+}
 
 void report_step(self_ptr self, uint64_t ticket, step_status status, std::string reason) {
   self->send(self, hb_step_atom_v, ticket, static_cast<int32_t>(status), std::move(reason));

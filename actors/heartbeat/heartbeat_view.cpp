@@ -60,7 +60,17 @@ std::string render_heartbeat(const actor_state& root) {
                    peer.value("name", ""), peer.value("state", ""), peer.value("role", ""),
                    ms_or_dash(peer, "last_heard_ms"),
                    peer.value("hears_us", false) ? "yes" : "no"});
-    out += table(top) + "\n";
+    out += table(top);
+    auto yes_no = [](const json& j, const char* key) {
+      auto it = j.find(key);
+      return it == j.end() || !it->is_boolean() ? std::string("?") : *it ? "yes" : "no";
+    };
+    auto preferred = f.value("preferred", json());
+    out += "can serve: this node " + yes_no(f, "can_serve") + ", peer " +
+           yes_no(peer, "can_serve") + "; degraded: this node " + yes_no(f, "degraded") +
+           ", peer " + yes_no(peer, "degraded") + "; auto_failback " +
+           (f.value("auto_failback", false) ? "on" : "off") +
+           (preferred.is_string() ? ", preferred " + preferred.get<std::string>() : "") + "\n\n";
 
     std::vector<std::vector<std::string>> links{{"LINK", "TRANSPORT", "LISTEN", "TO", "STATE",
                                                  "LAST-HEARD", "FIRST/LATER", "SENT", "SEND-ERRORS",

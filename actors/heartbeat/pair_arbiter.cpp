@@ -53,9 +53,12 @@ pair_decision decide(const pair_facts& f, const pair_policy& p) {
   if (!f.holds_any && m.role == heartbeat_role::releasing && !peer_holds)
     return act(pair_action::take_over, false, "peer " + p.peer + " released its resources");
   bool peer_is_preferred = !p.preferred_node.empty() && p.preferred_node == p.peer;
+  // Only to a peer that can serve: one still resyncing would be handed a volume it cannot
+  // promote, and the pair would serve nothing until this node took it back.
   if (may_release && p.auto_failback && peer_is_preferred && !peer_holds && !m.degraded &&
-      f.peer == peer_state::alive && m.role != heartbeat_role::releasing)
-    return act(pair_action::release, false, "auto_failback: preferred node " + p.peer + " is back");
+      m.can_serve && f.peer == peer_state::alive && m.role != heartbeat_role::releasing)
+    return act(pair_action::release, false,
+               "auto_failback: preferred node " + p.peer + " is back and up to date");
   if (!f.holds_any && !peer_holds && m.role != heartbeat_role::releasing &&
       (m.degraded || this_node_wins(p)))
     return act(pair_action::take_over, false,

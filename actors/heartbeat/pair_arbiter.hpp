@@ -17,8 +17,9 @@
 //     sorts first keeps them. Both sides compute the same answer from the same facts.
 //  6. The peer announces releasing and holds nothing: take over now, without fencing (it
 //     said it stopped everything) and without waiting for deadtime: a graceful hand-over.
-//  7. auto_failback on, this node holds, the peer is the preferred node, healthy, alive and
-//     holds nothing: give the resources back (release; the peer takes them at rule 6).
+//  7. auto_failback on, this node holds, the peer is the preferred node, healthy, alive, holds
+//     nothing and can serve (its replicas are up to date, not resyncing): give the resources
+//     back (release; the peer takes them at rule 6).
 //  8. Nobody holds anything and the peer is not releasing: the preferred node takes over
 //     (the tie-break of rule 5 when none is); a degraded peer leaves them to us.
 #include <optional>

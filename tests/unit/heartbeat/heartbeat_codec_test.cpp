@@ -113,6 +113,7 @@ BOOST_AUTO_TEST_CASE(a_message_survives_encode_and_decode) {
   extreme.node = std::string(heartbeat_message::max_name, 'n');
   extreme.role = heartbeat_role::releasing;
   extreme.degraded = true;
+  extreme.can_serve = true;
   extreme.link = "";
   cases.push_back(extreme);
   for (const heartbeat_message& m : cases) {
@@ -269,6 +270,7 @@ BOOST_AUTO_TEST_CASE(unknown_body_keys_are_skipped_and_optional_ones_default) {
   BOOST_TEST(!d.message->resources_held);
   BOOST_TEST(d.message->link == "");
   BOOST_TEST(d.message->peer_generation == 0u);
+  BOOST_TEST(!d.message->can_serve);  // a sender that does not say is not handed anything
 }
 
 BOOST_AUTO_TEST_CASE(short_keys_are_refused_by_check_key) {

@@ -7,7 +7,8 @@ using namespace hamesh::heartbeat;
 
 namespace {
 
-heartbeat_message peer_says(heartbeat_role role, bool held, bool degraded = false) {
+heartbeat_message peer_says(heartbeat_role role, bool held, bool degraded = false,
+                            bool can_serve = true) {
   heartbeat_message m;
   m.node = "b";
   m.pair = "p1";
@@ -16,6 +17,7 @@ heartbeat_message peer_says(heartbeat_role role, bool held, bool degraded = fals
   m.role = role;
   m.resources_held = held;
   m.degraded = degraded;
+  m.can_serve = can_serve;
   return m;
 }
 
@@ -96,6 +98,8 @@ BOOST_AUTO_TEST_CASE(the_pair_decides_by_the_table) {
        facts(alive, peer_says(R::primary, true), true), policy("", false, "b"), "release"},
       {"auto_failback on: the preferred node is back, give back",
        facts(alive, peer_says(R::secondary, false), true), policy("b", true), "release"},
+      {"auto_failback on but the preferred node is still resyncing: keep until it can serve",
+       facts(alive, peer_says(R::secondary, false, false, false), true), policy("b", true), "none"},
       {"auto_failback off: keep serving", facts(alive, peer_says(R::secondary, false), true),
        policy("b", false), "none"},
       {"auto_failback on but the preferred node is degraded: keep",
