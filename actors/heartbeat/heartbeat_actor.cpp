@@ -346,9 +346,11 @@ void poll_readiness(self_ptr self) {
       if (--*pending) return;
       auto& st = self->state;
       st.readiness_pending = false;
-      if (st.can_serve != *all)
+      if (st.can_serve != *all) {
         st.log->info("{}", *all ? "replicas up to date: this node can serve"
                                 : "a replica is not up to date: this node cannot serve now");
+        st.record(*all ? "can_serve" : "cannot_serve", "");
+      }
       st.can_serve = *all;
     });
 }

@@ -119,10 +119,41 @@ class Topology:
         self.created = []
 
 
-def node_config(host, fence_args, timing, key=KEY, initial=False, preferred="a"):
+MULTICAST = {"lan": "239.77.0.1:694", "back": "239.78.0.1:694"}
+
+# A demo ticker whose one crash escalates to the node's top: the node is then degraded.
+DEGRADABLE = """
+[supervision.demo]
+max_restarts = 0
+[[demo.ticker]]
+name = "fragile"
+"""
+
+
+def link_config(name, host, listen, peer_address, interface, multicast):
+    if multicast:
+        return f"""[[heartbeat.link]]
+name = "{name}"
+listen = "{listen}:694"
+group = "{MULTICAST[name]}"
+interface = "{interface}"
+"""
+    return f"""[[heartbeat.link]]
+name = "{name}"
+listen = "{listen}:694"
+peer = "{peer_address}:694"
+"""
+
+
+def node_config(host, fence_args, timing, key=KEY, initial=False, preferred="a",
+                multicast=False, auto_failback=False, degradable=False):
+    """multicast: both links are multicast groups (MULTICAST) instead of unicast to the peer;
+    degradable: with DEGRADABLE's ticker (hameshctl kill demo/ticker/fragile degrades the node)."""
     peer = "b" if host == "a" else "a"
     keepalive, warntime, deadtime, initdead = timing
     fence = ", ".join(json.dumps(a) for a in fence_args)
+    links = (link_config("lan", host, LAN[host], LAN[peer], "eth0", multicast)
+             + link_config("back", host, BACK[host], BACK[peer], "eth1", multicast))
     return f"""
 [node]
 name = "{host}"
@@ -151,15 +182,8 @@ warntime = "{warntime}"
 deadtime = "{deadtime}"
 initdead = "{initdead}"
 preferred = "{preferred}"
-[[heartbeat.link]]
-name = "lan"
-listen = "{LAN[host]}:694"
-peer = "{LAN[peer]}:694"
-[[heartbeat.link]]
-name = "back"
-listen = "{BACK[host]}:694"
-peer = "{BACK[peer]}:694"
-[heartbeat.fence]
+auto_failback = {"true" if auto_failback else "false"}
+{links}[heartbeat.fence]
 command = [{fence}]
 timeout = "3s"
 policy = "required"
@@ -170,7 +194,7 @@ volume = "mail"
 kind = "ip"
 address = "{SERVICE_IP}/24"
 interface = "eth0"
-"""
+""" + (DEGRADABLE if degradable else "")
 
 
 class StorageNode(netns.NsNode):
@@ -206,9 +230,11 @@ class StorageNode(netns.NsNode):
 class Pair:
     """Both nodes, their fence scripts (each fences the other) and a client namespace."""
 
-    def __init__(self, bin_dir, timing=("50ms", "150ms", "300ms", "2s")):
+    def __init__(self, bin_dir, timing=("50ms", "150ms", "300ms", "2s"), **options):
+        """options: node_config's multicast, auto_failback and degradable, for both nodes."""
         self.bin_dir = bin_dir
         self.timing = timing
+        self.options = options
         self.work = tempfile.mkdtemp(prefix="hamesh-hb-pair-")
         self.fence = os.path.join(self.work, "fence.sh")
         with open(self.fence, "w") as f:
@@ -240,7 +266,7 @@ class Pair:
         peer = "b" if host == "a" else "a"
         args = [self.fence, self.pidfile(peer), self.fence_log(host),
                 os.path.join(self.work, f"fence-mode-{host}"), self.topo.ns[peer], SERVICE_IP]
-        return node_config(host, args, self.timing, key=key, initial=initial)
+        return node_config(host, args, self.timing, key=key, initial=initial, **self.options)
 
     def start(self, host, key=KEY, initial=False):
         node = self.nodes.get(host)
