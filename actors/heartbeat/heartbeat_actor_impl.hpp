@@ -68,7 +68,7 @@ struct heartbeat_actor_state {
   bool releasing = false;  // announce releasing (see pair_arbiter::announced_role)
   bool last_takeover_failed = false;
   bool last_release_failed = false;
-  bool fenced = false;               // this takeover's fence step succeeded
+  bool fenced = false;  // this takeover's fence step succeeded
   // Announced as can_serve: every replica resource's disk is up to date (polled every
   // readiness_interval; true when there is no replica resource).
   bool can_serve = false;

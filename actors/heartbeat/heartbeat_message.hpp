@@ -33,7 +33,7 @@ struct heartbeat_message {
   // The sender could take the resources over now: every replica it would promote has an
   // up-to-date disk (not resyncing). auto_failback gives resources back only to such a node.
   bool can_serve = false;
-  std::string link;             // the sender's name of the link it sent this copy on ("" = unset)
+  std::string link;  // the sender's name of the link it sent this copy on ("" = unset)
   // The generation the sender last heard from its peer (0 = none yet): tells the receiver the
   // peer hears it, and that this is not a capture taken before the receiver last started.
   uint64_t peer_generation = 0;
@@ -41,7 +41,8 @@ struct heartbeat_message {
   friend bool operator==(const heartbeat_message& a, const heartbeat_message& b) {
     return a.node == b.node && a.pair == b.pair && a.generation == b.generation &&
            a.sequence == b.sequence && a.role == b.role && a.resources_held == b.resources_held &&
-           a.degraded == b.degraded && a.can_serve == b.can_serve && a.link == b.link && a.peer_generation == b.peer_generation;
+           a.degraded == b.degraded && a.can_serve == b.can_serve && a.link == b.link &&
+           a.peer_generation == b.peer_generation;
   }
   friend bool operator!=(const heartbeat_message& a, const heartbeat_message& b) {
     return !(a == b);

@@ -26,7 +26,7 @@ struct sender_status {
   heartbeat_role role = heartbeat_role::none;
   bool resources_held = false;
   bool degraded = false;
-  bool can_serve = false;  // see heartbeat_message::can_serve
+  bool can_serve = false;        // see heartbeat_message::can_serve
   uint64_t peer_generation = 0;  // the monitor's peer_generation(), 0 before the peer is heard
 };
 

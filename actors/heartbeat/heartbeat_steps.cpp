@@ -135,15 +135,13 @@ void replica_step(self_ptr self, const step_request& r, const heartbeat_resource
             report_step(self, ticket, step_status::ok, "replica " + volume + " gone: " + why);
           });
     case step_action::status:
-      return query_replica(self, volume, remaining(self->state),
-                           [=](const nlohmann::json& f, std::string why) {
-                             if (f.is_null())
-                               return report_step(self, ticket, step_status::failed, why);
-                             bool primary = f.value("role", "") == "primary";
-                             report_step(self, ticket,
-                                         primary ? step_status::ok : step_status::failed,
-                                         primary ? "primary" : "not primary");
-                           });
+      return query_replica(
+          self, volume, remaining(self->state), [=](const nlohmann::json& f, std::string why) {
+            if (f.is_null()) return report_step(self, ticket, step_status::failed, why);
+            bool primary = f.value("role", "") == "primary";
+            report_step(self, ticket, primary ? step_status::ok : step_status::failed,
+                        primary ? "primary" : "not primary");
+          });
   }
 }
 
