@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace hamesh::replica {
@@ -69,7 +70,26 @@ std::unique_ptr<file_block_device> file_block_device::open(const settings& s, st
     }
     if (::ftruncate(fd, off_t(size)) < 0) return fail("ftruncate");
   }
-  return std::unique_ptr<file_block_device>(new file_block_device(fd, size, s.read_only));
+  std::unique_ptr<file_block_device> device(new file_block_device(fd, size, s.read_only));
+  if (s.direct) {
+    int direct = ::open(s.path.c_str(), (s.read_only ? O_RDONLY : O_RDWR) | O_DIRECT | O_CLOEXEC);
+    if (direct < 0) {
+      error = "open " + s.path + " with O_DIRECT: " + std::strerror(errno) +
+              (errno == EINVAL ? " (the file system has no direct I/O: set direct = false)" : "");
+      return nullptr;
+    }
+    device->direct_fd_ = direct;
+    device->direct_align_ = 4096;  // every logical block size up to 4 KiB, the page size
+#ifdef STATX_DIOALIGN
+    // Linux 6.1 says what the file system needs; older kernels leave the mask unset.
+    struct statx sx {};
+    if (::statx(direct, "", AT_EMPTY_PATH, STATX_DIOALIGN, &sx) == 0 &&
+        (sx.stx_mask & STATX_DIOALIGN) && sx.stx_dio_offset_align)
+      device->direct_align_ =
+          std::max<size_t>({sx.stx_dio_offset_align, sx.stx_dio_mem_align, 512});
+#endif
+  }
+  return device;
 }
 
 file_block_device::file_block_device(int fd, uint64_t size, bool read_only)
@@ -77,6 +97,55 @@ file_block_device::file_block_device(int fd, uint64_t size, bool read_only)
 
 file_block_device::~file_block_device() {
   ::close(fd_);
+  if (direct_fd_ >= 0) ::close(direct_fd_);
+}
+
+bool file_block_device::direct_fits(const block_request& r) const {
+  return direct_fd_ >= 0 && r.length > 0 && r.offset % direct_align_ == 0 &&
+         r.length % direct_align_ == 0;
+}
+
+char* file_block_device::aligned_buffer(size_t size) {
+  if (size > buffer_size_) {
+    void* p = nullptr;
+    if (::posix_memalign(&p, std::max<size_t>(direct_align_, 4096), size) != 0) return nullptr;
+    buffer_ = std::unique_ptr<char, void (*)(void*)>(static_cast<char*>(p), std::free);
+    buffer_size_ = size;
+  }
+  return buffer_.get();
+}
+
+block_status file_block_device::direct_read(const block_request& r, std::string& data) {
+  char* b = aligned_buffer(r.length);
+  if (!b) return block_status::io_error;
+  block_status s = whole(b, r.length, r.offset, [&](char* p, size_t n, off_t at) {
+    return ::pread(direct_fd_, p, n, at);
+  });
+  if (s == block_status::ok) data.assign(b, r.length);
+  return s;
+}
+
+block_status file_block_device::direct_write(block_request& r) {
+  char* b = aligned_buffer(r.length);
+  if (!b) return block_status::io_error;
+  std::memcpy(b, r.data.data(), r.length);
+  if (r.fua && have_dsync_write_) {
+    bool unsupported = false;
+    block_status s = whole(b, r.length, r.offset, [&](char* p, size_t n, off_t at) {
+      iovec v{p, n};
+      ssize_t k = ::pwritev2(direct_fd_, &v, 1, at, RWF_DSYNC);
+      unsupported = k < 0 && (errno == EOPNOTSUPP || errno == ENOSYS);
+      return k;
+    });
+    if (!unsupported) return s;
+    have_dsync_write_ = false;
+  }
+  block_status s = whole(b, r.length, r.offset, [&](char* p, size_t n, off_t at) {
+    return ::pwrite(direct_fd_, p, n, at);
+  });
+  // The device may hold a direct write in its volatile cache: FUA still needs the flush.
+  if (s == block_status::ok && r.fua) s = sync();
+  return s;
 }
 
 block_device_info file_block_device::info() const {
@@ -111,11 +180,13 @@ block_status file_block_device::run(block_request& r, std::string& data) {
   if (writes && read_only_) return block_status::read_only;
   switch (r.op) {
     case block_op::read:
+      if (direct_fits(r)) return direct_read(r, data);
       data.resize(r.length);
       return whole(data.data(), data.size(), r.offset,
                    [&](char* p, size_t n, off_t at) { return ::pread(fd_, p, n, at); });
     case block_op::write: {
       if (r.data.size() != r.length) return block_status::invalid;
+      if (direct_fits(r)) return direct_write(r);
       if (r.fua && have_dsync_write_) {
         // One call that returns once this write is durable (what FUA asks), rather than a
         // write and an fdatasync of the whole file. Kernels before 4.7 refuse the flag.

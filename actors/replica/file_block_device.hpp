@@ -8,8 +8,13 @@
 // client of one engine shares that thread's queue.
 //
 // Writes go through the page cache; flush is fdatasync, FUA a RWF_DSYNC write (fdatasync where
-// the kernel lacks it). O_DIRECT is not used: NBD clients may send any alignment (we advertise
-// a minimum block of 1), and the page cache plus fdatasync gives the same durability.
+// the kernel lacks it). With `direct`, reads and writes aligned to the file system's direct
+// I/O alignment bypass the page cache (O_DIRECT, through an aligned buffer), as DRBD submits
+// to its backing device: a durable 4 KiB write is then one device write and a cache flush,
+// not a page-cache copy, its writeback and the flush, and the data is not cached twice under
+// a file system mounted on the export. Unaligned requests (NBD allows any) go through the
+// page cache of the same file; the kernel keeps the two coherent (a direct write invalidates
+// the cached pages of its range, a direct read writes dirty ones back first).
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -26,6 +31,7 @@ class file_block_device final : public block_device {
     uint64_t size = 0;
     bool create = true;  // create the file when missing
     bool read_only = false;
+    bool direct = false;  // O_DIRECT for aligned requests; refused where the file system lacks it
   };
 
   // The device, or null with `error` naming the call and the path.
@@ -42,8 +48,16 @@ class file_block_device final : public block_device {
   block_status run(block_request& r, std::string& data);
   block_status sync();
   block_status write_zeroes(const block_request& r);
+  bool direct_fits(const block_request& r) const;
+  char* aligned_buffer(size_t size);
+  block_status direct_read(const block_request& r, std::string& data);
+  block_status direct_write(block_request& r);
 
   int fd_;
+  int direct_fd_ = -1;       // the same file opened O_DIRECT (settings::direct)
+  size_t direct_align_ = 0;  // offsets, lengths and buffers of direct requests
+  std::unique_ptr<char, void (*)(void*)> buffer_{nullptr, nullptr};
+  size_t buffer_size_ = 0;
   uint64_t size_;
   bool read_only_;
   bool have_dsync_write_ = true;  // pwritev2(RWF_DSYNC) worked or was not tried yet

@@ -39,7 +39,19 @@ void nbd_export_engine::impl::wake() {
 }
 
 std::string nbd_export_engine::impl::start() {
-  if (thread_.joinable()) return "already started";
+  if (thread_.joinable() || epfd_ >= 0) return "already started";
+  if (auto e = open(); !e.empty()) return e;
+  thread_ = std::thread([this] { run(); });
+  return "";
+}
+
+std::string nbd_export_engine::impl::attach() {
+  if (thread_.joinable() || epfd_ >= 0) return "already started";
+  embedded_ = true;
+  return open();
+}
+
+std::string nbd_export_engine::impl::open() {
   if (wake_fd_ < 0) return std::string("eventfd: ") + std::strerror(errno);
   if (settings_.name.size() > 4096) return "export name over 4096 bytes (NBD's string limit)";
   std::string error;
@@ -57,11 +69,8 @@ std::string nbd_export_engine::impl::start() {
   ::epoll_ctl(epfd_, EPOLL_CTL_ADD, listen_fd_, &ev);
   ev.data.ptr = &wake_fd_;
   ::epoll_ctl(epfd_, EPOLL_CTL_ADD, wake_fd_, &ev);
-  {
-    std::lock_guard<std::mutex> lock(read_only_mutex_);
-    running_ = true;
-  }
-  thread_ = std::thread([this] { run(); });
+  std::lock_guard<std::mutex> lock(read_only_mutex_);
+  running_ = true;
   return "";
 }
 
@@ -74,8 +83,11 @@ void nbd_export_engine::impl::stop() {
 
 void nbd_export_engine::impl::set_read_only(bool read_only) {
   read_only_.store(read_only);
+  // On the engine's own thread (a device completing inside submit(); embedded, the loop's
+  // thread is the only caller): the sessions are told now, before another request is parsed.
+  if (embedded_ || engine_thread_.load() == std::this_thread::get_id()) return apply_read_only();
   std::unique_lock<std::mutex> lock(read_only_mutex_);
-  if (!running_ || engine_thread_.load() == std::this_thread::get_id()) return;
+  if (!running_) return;
   uint64_t generation = ++read_only_wanted_;
   lock.unlock();
   wake();
@@ -99,21 +111,54 @@ void nbd_export_engine::impl::run() {
   std::array<epoll_event, 256> events;
   while (!stop_.load()) {
     int n = ::epoll_wait(epfd_, events.data(), int(events.size()), -1);
-    for (int i = 0; i < n; ++i) {
-      void* tag = events[i].data.ptr;
-      if (tag == nullptr) {
-        accept_all();
-      } else if (tag == &wake_fd_) {
-        on_wake();
-      } else {
-        auto* c = static_cast<nbd_connection*>(tag);
-        if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->readable = true;
-        mark_ready(*c);
-      }
-    }
+    dispatch(events.data(), n);
     settle();
   }
   shut_down();
+}
+
+void nbd_export_engine::impl::dispatch(const epoll_event* events, int n) {
+  for (int i = 0; i < n; ++i) {
+    void* tag = events[i].data.ptr;
+    if (tag == nullptr) {
+      accept_all();
+    } else if (tag == &wake_fd_) {
+      on_wake();
+    } else {
+      auto* c = static_cast<nbd_connection*>(tag);
+      if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->readable = true;
+      mark_ready(*c);
+    }
+  }
+}
+
+void nbd_export_engine::impl::poll() {
+  engine_thread_.store(std::this_thread::get_id(), std::memory_order_relaxed);
+  std::array<epoll_event, 64> events;
+  int n = ::epoll_wait(epfd_, events.data(), int(events.size()), 0);
+  dispatch(events.data(), n);
+  settle();
+}
+
+void nbd_export_engine::impl::deliver() {
+  {
+    std::lock_guard<std::mutex> lock(completions_mutex_);
+    if (completions_.empty()) return;
+  }
+  settle();
+}
+
+void nbd_export_engine::impl::detach() {
+  if (!embedded_ || epfd_ < 0 || stopping_) return;
+  stop_.store(true);
+  shut_down();
+}
+
+void nbd_export_engine::impl::apply_read_only() {
+  bool read_only = read_only_.load();
+  if (read_only == applied_read_only_) return;
+  for (auto& [id, c] : connections_) c->session->set_read_only(read_only);
+  applied_read_only_ = read_only;
 }
 
 void nbd_export_engine::impl::settle() {
@@ -145,11 +190,7 @@ void nbd_export_engine::impl::on_wake() {
   uint64_t value;
   (void)!::read(wake_fd_, &value, sizeof value);
   // Completions wake the loop too: the sessions are walked only when the switch moved.
-  bool read_only = read_only_.load();
-  if (read_only != applied_read_only_) {
-    for (auto& [id, c] : connections_) c->session->set_read_only(read_only);
-    applied_read_only_ = read_only;
-  }
+  apply_read_only();
   std::lock_guard<std::mutex> lock(read_only_mutex_);
   read_only_applied_generation_ = read_only_wanted_;
   read_only_applied_.notify_all();
@@ -269,12 +310,19 @@ void nbd_export_engine::impl::shut_down() {
   }
   // The device may still hold requests and will call on_block_completion() for each: this
   // object must outlive them (block_device's contract: each one completes).
-  std::array<epoll_event, 64> events;
-  while (!routes_.empty()) {
-    ::epoll_wait(epfd_, events.data(), int(events.size()), 100);
+  auto settle_all = [this] {
     on_wake();
     for (auto& [id, c] : connections_) mark_ready(*c);
     settle();
+  };
+  std::array<epoll_event, 64> events;
+  if (embedded_) {
+    settle_all();  // the device is the caller on this thread: it completed what it will
+  } else {
+    while (!routes_.empty()) {
+      ::epoll_wait(epfd_, events.data(), int(events.size()), 100);
+      settle_all();
+    }
   }
   for (auto& [id, c] : connections_) close_socket(*c);
   connections_.clear();
@@ -291,6 +339,21 @@ std::string nbd_export_engine::start() {
 }
 void nbd_export_engine::stop() {
   impl_->stop();
+}
+std::string nbd_export_engine::attach() {
+  return impl_->attach();
+}
+int nbd_export_engine::poll_fd() const {
+  return impl_->epfd_;
+}
+void nbd_export_engine::poll() {
+  impl_->poll();
+}
+void nbd_export_engine::deliver() {
+  impl_->deliver();
+}
+void nbd_export_engine::detach() {
+  impl_->detach();
 }
 uint16_t nbd_export_engine::port() const {
   return impl_->port_.load();

@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <sys/epoll.h>
+
 #include "actors/replica/nbd_export_engine.hpp"
 #include "actors/replica/nbd_server_session.hpp"
 
@@ -40,6 +42,10 @@ class nbd_export_engine::impl final : public block_completion_sink {
   ~impl();
   std::string start();
   void stop();
+  std::string attach();
+  void poll();
+  void deliver();
+  void detach();
   void set_read_only(bool read_only);
 
   // block_completion_sink: any thread.
@@ -85,8 +91,13 @@ class nbd_export_engine::impl final : public block_completion_sink {
   uint64_t next_connection_ = 1;
   uint64_t next_request_ = 1;
 
+  bool embedded_ = false;  // attach(): driven by the caller's loop, no thread_
+
   // nbd_export_engine.cpp
+  std::string open();  // the listener, epfd_ and the wake-up: start() and attach()
   void run();
+  void dispatch(const epoll_event* events, int n);
+  void apply_read_only();
   void settle();
   void accept_all();
   void on_wake();

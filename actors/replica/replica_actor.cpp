@@ -60,6 +60,7 @@ nlohmann::json fields(const replica_actor_state& st) {
       {"peer_role", s.peer_role ? to_string(*s.peer_role) : "unknown"},
       {"peer", s.peer_address},
       {"protocol", to_string(c.protocol)},
+      {"direct", c.direct},
       {"after_split_brain", to_string(c.after_split_brain)},
       {"size", c.size},
       {"region_size", c.region_size},

@@ -75,6 +75,7 @@ std::string replica_engine::impl::start() {
   file_block_device::settings ds;
   ds.path = v.file.string();
   ds.size = v.size;
+  ds.direct = v.direct;
   disk_ = file_block_device::open(ds, error);
   if (!disk_) return error;
   if (disk_->info().size != v.size)
@@ -117,7 +118,8 @@ std::string replica_engine::impl::start() {
   es.description = "hamesh replicated volume " + v.name;
   es.read_only = true;
   export_ = std::make_unique<nbd_export_engine>(es, outer_);
-  if (auto e = export_->start(); !e.empty()) return "NBD export: " + e;
+  if (auto e = export_->attach(); !e.empty()) return "NBD export: " + e;
+  export_fd_ = export_->poll_fd();
 
   epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
   timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -134,6 +136,8 @@ std::string replica_engine::impl::start() {
   ::epoll_ctl(epfd_, EPOLL_CTL_ADD, timer_fd_, &ev);
   ev.data.fd = listen_fd_;
   ::epoll_ctl(epfd_, EPOLL_CTL_ADD, listen_fd_, &ev);
+  ev.data.fd = export_fd_;
+  ::epoll_ctl(epfd_, EPOLL_CTL_ADD, export_fd_, &ev);
   counters_.replication_port = replication_port_.load();
   counters_.export_port = export_->port();
   publish_status();
@@ -143,14 +147,14 @@ std::string replica_engine::impl::start() {
 
 void replica_engine::impl::stop() {
   if (!thread_.joinable()) return;
-  // The export first: it waits for the completions this thread still owes it.
-  if (export_) export_->stop();
+  // The thread detaches the export on its way out, after failing what is in flight.
   stop_.store(true);
   wake();
   thread_.join();
 }
 
 void replica_engine::impl::run() {
+  loop_thread_.store(std::this_thread::get_id());
   carry_out(core_->start());
   if (fresh_ && settings_.volume.initial_primary) {
     // A brand-new pair: this member's data is the first generation, the peer syncs from it.
@@ -183,8 +187,11 @@ void replica_engine::impl::run() {
         on_listener();
       } else if (fd == peer_fd_) {
         on_peer_event(events[i].events);
+      } else if (fd == export_fd_) {
+        export_->poll();
       }
       drain();
+      export_->deliver();  // replies to what completed
     }
   }
   // A graceful stop: no longer primary (so the next start is not a crashed primary), a
@@ -195,6 +202,7 @@ void replica_engine::impl::run() {
   flush_peer();
   close_peer_socket();
   fail_everything(block_status::shutting_down);
+  export_->detach();
   publish_status();
   std::lock_guard<std::mutex> lock(inbox_mutex_);
   for (auto& c : commands_) c->reply.set_value({false, "the volume is stopping"});
@@ -341,6 +349,11 @@ block_device_info replica_engine::info() const {
 }
 
 void replica_engine::submit(block_request request, block_completion_sink& sink) {
+  if (std::this_thread::get_id() == impl_->loop_thread_.load(std::memory_order_relaxed)) {
+    // From the embedded export: handled now, its disk work and frames in the loop's drain().
+    impl_->on_submission({std::move(request), &sink});
+    return;
+  }
   {
     std::lock_guard<std::mutex> lock(impl_->inbox_mutex_);
     impl_->submissions_.push_back({std::move(request), &sink});

@@ -50,7 +50,10 @@ class replica_engine::impl {
   std::vector<std::shared_ptr<command_message>> commands_;
   mutable std::mutex status_mutex_;
   replica_status status_;
+  // Embedded in this engine's loop (nbd_export_engine::attach): its requests reach
+  // on_submission() directly and its replies leave on this thread, without a wake-up.
   std::unique_ptr<nbd_export_engine> export_;
+  std::atomic<std::thread::id> loop_thread_{};
   void wake();
 
   // ----- the engine's thread -----
@@ -101,6 +104,7 @@ class replica_engine::impl {
   std::optional<replica_core> core_;
   bool fresh_ = false;
   int epfd_ = -1;
+  int export_fd_ = -1;  // the export's epoll descriptor, in epfd_
   int timer_fd_ = -1;
   int listen_fd_ = -1;
   int peer_fd_ = -1;

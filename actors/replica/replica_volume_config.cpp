@@ -18,7 +18,8 @@ std::string replica_volume_config::fingerprint() const {
          ";timeout=" + std::to_string(peer_timeout.count()) +
          ";retry=" + std::to_string(connect_retry.count()) +
          ";export=" + format_ipv4(export_address) + ":" + std::to_string(export_port) + "/" +
-         export_name + ";initial=" + (initial_primary ? "1" : "0");
+         export_name + ";initial=" + (initial_primary ? "1" : "0") +
+         ";direct=" + (direct ? "1" : "0");
 }
 
 std::vector<replica_volume_config> parse_volumes(config::table_reader& storage) {
@@ -82,6 +83,7 @@ std::vector<replica_volume_config> parse_volumes(config::table_reader& storage) 
     if (auto n = t.string("export_name")) v.export_name = *n;
     if (v.export_name.empty()) v.export_name = v.name;
     if (auto b = t.boolean("initial_primary")) v.initial_primary = *b;
+    if (auto b = t.boolean("direct")) v.direct = *b;
     t.finish();
     out.push_back(std::move(v));
   }

@@ -50,6 +50,11 @@ struct replica_volume_config {
   // and starts primary; the other starts secondary, inconsistent, and takes a full sync.
   bool initial_primary = false;
 
+  // O_DIRECT on the backing file for aligned requests (file_block_device): no page cache
+  // between the member and its disk, as DRBD has none. Refused where the file system has no
+  // direct I/O (tmpfs).
+  bool direct = false;
+
   std::string fingerprint() const;
 };
 

@@ -10,7 +10,9 @@ operator would, with real NBD clients (qemu-io) and a raw client that keeps a le
 - a split brain (both promoted while disconnected, both written) is refused by default, then
   resolved by discard-younger-primary after a reload: the younger primary's changes are gone;
 - a forced promotion of the secondary while the primary runs: its export reads back every
-  byte the primary wrote."""
+  byte the primary wrote.
+Member a's volume has direct = true (O_DIRECT), b's the page cache: both paths carry the same
+bytes."""
 import filecmp
 import os
 import random
@@ -47,6 +49,7 @@ peer = "127.0.0.1:{peer}"
 export = "127.0.0.1:{export}"
 initial_primary = {"true" if initial else "false"}
 after_split_brain = "{policy}"
+direct = {"true" if name == "store-a" else "false"}
 ping_interval = "50ms"
 peer_timeout = "400ms"
 """
@@ -116,6 +119,7 @@ def main():
         wait_for("the pair in sync", lambda: state(a) == "primary/connected/up_to_date"
                  and state(b) == "secondary/connected/up_to_date", timeout=30)
         f = volume(a)
+        assert f["direct"] is True and volume(b)["direct"] is False
         assert f["resync"]["full"] and f["resync"]["regions_total"] == SIZE // BLOCK, f["resync"]
         print(f"new pair: a primary, b synced in full ({f['resync']['regions_in_sync']} regions found "
               f"equal by checksum, {f['resync']['data_bytes_sent']} data bytes sent)")
