@@ -115,21 +115,11 @@ char* file_block_device::aligned_buffer(size_t size) {
   return buffer_.get();
 }
 
-block_status file_block_device::direct_read(const block_request& r, std::string& data) {
-  char* b = aligned_buffer(r.length);
-  if (!b) return block_status::io_error;
-  block_status s = whole(b, r.length, r.offset, [&](char* p, size_t n, off_t at) {
-    return ::pread(direct_fd_, p, n, at);
-  });
-  if (s == block_status::ok) data.assign(b, r.length);
-  return s;
-}
-
 block_status file_block_device::direct_write(block_request& r) {
   char* b = aligned_buffer(r.length);
   if (!b) return block_status::io_error;
   std::memcpy(b, r.data.data(), r.length);
-  if (r.fua && have_dsync_write_) {
+  if (have_dsync_write_) {
     bool unsupported = false;
     block_status s = whole(b, r.length, r.offset, [&](char* p, size_t n, off_t at) {
       iovec v{p, n};
@@ -144,8 +134,7 @@ block_status file_block_device::direct_write(block_request& r) {
     return ::pwrite(direct_fd_, p, n, at);
   });
   // The device may hold a direct write in its volatile cache: FUA still needs the flush.
-  if (s == block_status::ok && r.fua) s = sync();
-  return s;
+  return s == block_status::ok ? sync() : s;
 }
 
 block_device_info file_block_device::info() const {
@@ -180,13 +169,15 @@ block_status file_block_device::run(block_request& r, std::string& data) {
   if (writes && read_only_) return block_status::read_only;
   switch (r.op) {
     case block_op::read:
-      if (direct_fits(r)) return direct_read(r, data);
       data.resize(r.length);
       return whole(data.data(), data.size(), r.offset,
                    [&](char* p, size_t n, off_t at) { return ::pread(fd_, p, n, at); });
     case block_op::write: {
       if (r.data.size() != r.length) return block_status::invalid;
-      if (direct_fits(r)) return direct_write(r);
+      // Durable writes only: an ordinary write is cached until the next flush, so bulk writes
+      // (a resync, a client's unflushed stream) are batched by writeback, not one device
+      // round trip each.
+      if (r.fua && direct_fits(r)) return direct_write(r);
       if (r.fua && have_dsync_write_) {
         // One call that returns once this write is durable (what FUA asks), rather than a
         // write and an fdatasync of the whole file. Kernels before 4.7 refuse the flag.
