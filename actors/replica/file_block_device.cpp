@@ -115,26 +115,31 @@ char* file_block_device::aligned_buffer(size_t size) {
   return buffer_.get();
 }
 
-block_status file_block_device::direct_write(block_request& r) {
-  char* b = aligned_buffer(r.length);
-  if (!b) return block_status::io_error;
-  std::memcpy(b, r.data.data(), r.length);
+block_status file_block_device::durable_write(int fd, char* data, size_t size, uint64_t at) {
   if (have_dsync_write_) {
+    // One call that returns once this write is durable (what FUA asks), rather than a write
+    // and an fdatasync of the whole file. Kernels before 4.7 refuse the flag.
     bool unsupported = false;
-    block_status s = whole(b, r.length, r.offset, [&](char* p, size_t n, off_t at) {
+    block_status s = whole(data, size, at, [&](char* p, size_t n, off_t offset) {
       iovec v{p, n};
-      ssize_t k = ::pwritev2(direct_fd_, &v, 1, at, RWF_DSYNC);
+      ssize_t k = ::pwritev2(fd, &v, 1, offset, RWF_DSYNC);
       unsupported = k < 0 && (errno == EOPNOTSUPP || errno == ENOSYS);
       return k;
     });
     if (!unsupported) return s;
     have_dsync_write_ = false;
   }
-  block_status s = whole(b, r.length, r.offset, [&](char* p, size_t n, off_t at) {
-    return ::pwrite(direct_fd_, p, n, at);
-  });
-  // The device may hold a direct write in its volatile cache: FUA still needs the flush.
+  block_status s = whole(
+      data, size, at, [&](char* p, size_t n, off_t offset) { return ::pwrite(fd, p, n, offset); });
+  // Also after a direct write: the device may hold it in its volatile cache.
   return s == block_status::ok ? sync() : s;
+}
+
+block_status file_block_device::direct_write(block_request& r) {
+  char* b = aligned_buffer(r.length);
+  if (!b) return block_status::io_error;
+  std::memcpy(b, r.data.data(), r.length);
+  return durable_write(direct_fd_, b, r.length, r.offset);
 }
 
 block_device_info file_block_device::info() const {
@@ -178,24 +183,9 @@ block_status file_block_device::run(block_request& r, std::string& data) {
       // (a resync, a client's unflushed stream) are batched by writeback, not one device
       // round trip each.
       if (r.fua && direct_fits(r)) return direct_write(r);
-      if (r.fua && have_dsync_write_) {
-        // One call that returns once this write is durable (what FUA asks), rather than a
-        // write and an fdatasync of the whole file. Kernels before 4.7 refuse the flag.
-        bool unsupported = false;
-        block_status s =
-            whole(r.data.data(), r.data.size(), r.offset, [&](char* p, size_t n, off_t at) {
-              iovec v{p, n};
-              ssize_t k = ::pwritev2(fd_, &v, 1, at, RWF_DSYNC);
-              unsupported = k < 0 && (errno == EOPNOTSUPP || errno == ENOSYS);
-              return k;
-            });
-        if (!unsupported) return s;
-        have_dsync_write_ = false;
-      }
-      block_status s = whole(r.data.data(), r.data.size(), r.offset,
-                             [&](char* p, size_t n, off_t at) { return ::pwrite(fd_, p, n, at); });
-      if (s == block_status::ok && r.fua) s = sync();
-      return s;
+      if (r.fua) return durable_write(fd_, r.data.data(), r.data.size(), r.offset);
+      return whole(r.data.data(), r.data.size(), r.offset,
+                   [&](char* p, size_t n, off_t at) { return ::pwrite(fd_, p, n, at); });
     }
     case block_op::flush:
       return sync();

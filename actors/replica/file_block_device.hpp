@@ -53,6 +53,8 @@ class file_block_device final : public block_device {
   bool direct_fits(const block_request& r) const;
   char* aligned_buffer(size_t size);
   block_status direct_write(block_request& r);
+  // [at, at + size) durable on return: RWF_DSYNC, else a write and fdatasync.
+  block_status durable_write(int fd, char* data, size_t size, uint64_t at);
 
   int fd_;
   int direct_fd_ = -1;       // the same file opened O_DIRECT (settings::direct)
