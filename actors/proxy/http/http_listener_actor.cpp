@@ -8,7 +8,7 @@
 
 #include "actors/probe/probe_follower.hpp"
 #include "actors/proxy/http/http_engine.hpp"
-#include "actors/proxy/retiring_engines.hpp"
+#include "actors/proxy/listener_core.hpp"
 #include "runtime/caf_types.hpp"
 #include "runtime/ipv4_text.hpp"
 #include "runtime/logging.hpp"
@@ -24,18 +24,15 @@ constexpr auto drain_limit = std::chrono::seconds(3);
 struct listener_state {
   std::string path;
   http_listener_config cfg;
-  std::unique_ptr<http_engine> engine;
-  std::shared_ptr<const net::tls_server_context> tls;
-  retiring_engines<http_engine> retiring;  // replaced by reloads, finishing their requests
-  uint64_t reloads = 0;
+  // The engine, the ones reloads retired (finishing their requests), the probes' verdicts by
+  // (pool, server), the drain; set once the first engine runs.
+  std::optional<listener_core<http_engine>> core;
+  std::shared_ptr<const net::tls_server_context> tls;  // the running engine's
   // Requests per second over the last whole second (sampled by rate_tick_atom).
   uint64_t last_requests = 0;
   double requests_per_second = 0;
   probe::probe_follower probes;
-  std::map<std::string, std::pair<size_t, size_t>> probe_servers;  // probe path -> pool, server
-  std::map<std::string, bool> probe_up;  // the last verdict per probe path (up unless "down")
   caf::error stop_reason;
-  std::chrono::steady_clock::time_point drain_deadline;
   std::shared_ptr<spdlog::logger> log;
 };
 
@@ -43,7 +40,7 @@ using self_ptr = caf::stateful_actor<listener_state>*;
 
 nlohmann::json fields(const listener_state& st) {
   using c = http_engine_counters;
-  auto& k = st.engine->counters();
+  auto& k = st.core->engine().counters();
   auto pools = nlohmann::json::array();
   auto metrics = nlohmann::json::array();
   for (size_t p = 0; p < st.cfg.engine.pools.size(); ++p) {
@@ -90,11 +87,12 @@ nlohmann::json fields(const listener_state& st) {
                                       "TLS handshakes failed or timed out.",
                                       c::get(k.tls_failures)));
   }
-  uint64_t retiring_open = st.retiring.open_connections();
+  uint64_t retiring_open = st.core->retiring_open();
   metrics.push_back(metrics::metric("http_open_connections", "gauge", "Open client connections.",
                                     c::get(k.open)));
   return {{"listener", st.cfg.name},
-          {"listen", format_ipv4(st.cfg.engine.address) + ":" + std::to_string(st.engine->port())},
+          {"listen",
+           format_ipv4(st.cfg.engine.address) + ":" + std::to_string(st.core->engine().port())},
           {"accepted", c::get(k.accepted)},
           {"open", c::get(k.open)},
           {"requests", c::get(k.requests)},
@@ -107,7 +105,7 @@ nlohmann::json fields(const listener_state& st) {
                                  : nlohmann::json(nullptr)},
           {"redirects", c::get(k.redirects)},
           {"tunnels", c::get(k.tunnels)},
-          {"reloads", st.reloads},
+          {"reloads", st.core->reloads()},
           {"retiring_open", retiring_open},
           {"responses", responses},
           {"errors",
@@ -122,44 +120,48 @@ nlohmann::json fields(const listener_state& st) {
           {"metrics", metrics}};
 }
 
-// Starts an engine for st.cfg (taking `inherited_listener` over when >= 0) into st.engine:
-// "" or why it cannot.
-std::string start_engine(listener_state& st, int inherited_listener) {
-  auto engine_settings = st.cfg.engine;
-  st.tls.reset();
-  if (!st.cfg.tls.certificates.empty()) {
-    std::string error;
-    st.tls = net::tls_server_context::load(st.cfg.tls, error);
-    if (!st.tls) return "TLS: " + error;
-    engine_settings.tls = st.tls;
+// An engine for `cfg` (taking `inherited_listener` over when >= 0), started, with its TLS
+// context in `tls`; or null and why.
+std::unique_ptr<http_engine> start_engine(const std::string& path, const http_listener_config& cfg,
+                                          int inherited_listener,
+                                          std::shared_ptr<const net::tls_server_context>& tls,
+                                          std::string& error) {
+  auto engine_settings = cfg.engine;
+  tls.reset();
+  if (!cfg.tls.certificates.empty()) {
+    tls = net::tls_server_context::load(cfg.tls, error);
+    if (!tls) {
+      error = "TLS: " + error;
+      return nullptr;
+    }
+    engine_settings.tls = tls;
   }
-  if (st.cfg.access_log != "off") {
+  if (cfg.access_log != "off") {
     // Its own file (a logger of this actor's, not registered: a restart makes a new one), or
     // the node's log under <path>/access.
     std::shared_ptr<spdlog::logger> access;
-    if (!st.cfg.access_log_file.empty()) {
+    if (!cfg.access_log_file.empty()) {
       try {
         access = std::make_shared<spdlog::logger>(
-            st.path + "/access",
-            std::make_shared<spdlog::sinks::basic_file_sink_mt>(st.cfg.access_log_file.string()));
+            path + "/access",
+            std::make_shared<spdlog::sinks::basic_file_sink_mt>(cfg.access_log_file.string()));
         access->set_pattern("%v");
         access->flush_on(spdlog::level::info);
       } catch (const spdlog::spdlog_ex& e) {
-        return std::string("cannot open the access log: ") + e.what();
+        error = std::string("cannot open the access log: ") + e.what();
+        return nullptr;
       }
     } else {
-      access = logging::get(st.path + "/access");
+      access = logging::get(path + "/access");
     }
-    auto format =
-        st.cfg.access_log == "json" ? http_access_format::json : http_access_format::common;
+    auto format = cfg.access_log == "json" ? http_access_format::json : http_access_format::common;
     engine_settings.access_log = [access, format](const http_access_record& r) {
       access->info(format_access(r, format));
     };
   }
   auto engine = std::make_unique<http_engine>(engine_settings);
-  if (auto err = engine->start(inherited_listener); !err.empty()) return err;
-  st.engine = std::move(engine);
-  return "";
+  if (error = engine->start(inherited_listener); !error.empty()) return nullptr;
+  return engine;
 }
 
 // The probes of pools with a check: a probe per server, in the proxy subtree beside this
@@ -167,15 +169,16 @@ std::string start_engine(listener_state& st, int inherited_listener) {
 void follow_probes(self_ptr self) {
   auto& st = self->state;
   auto subtree = st.path.substr(0, st.path.rfind("http/"));
+  std::map<std::string, listener_core<http_engine>::target> targets;
   std::set<std::string> paths;
-  st.probe_servers.clear();
   for (size_t p = 0; p < st.cfg.pool_checks.size(); ++p)
     if (st.cfg.pool_checks[p])
       for (size_t s = 0; s < st.cfg.engine.pools[p].servers.size(); ++s) {
         auto path = subtree + st.cfg.probe_name(p, s);
-        st.probe_servers[path] = {p, s};
+        targets[path] = {p, s};
         paths.insert(path);
       }
+  st.core->set_probe_targets(std::move(targets));
   st.probes.follow(self, paths);
 }
 
@@ -185,30 +188,24 @@ void reload(self_ptr self, const http_listener_config& next) {
   auto& st = self->state;
   bool same_address =
       next.engine.address == st.cfg.engine.address && next.engine.port == st.cfg.engine.port;
-  auto previous_cfg = std::move(st.cfg);
-  auto previous = std::move(st.engine);
-  auto previous_tls = st.tls;
-  st.cfg = next;
-  auto err = start_engine(st, same_address ? previous->listen_socket() : -1);
-  if (!err.empty()) {
+  std::shared_ptr<const net::tls_server_context> tls;
+  std::string err;
+  auto engine = start_engine(st.path, next, st.core->socket_to_hand_over(same_address), tls, err);
+  if (!engine) {
     // The old engine goes on serving; the operator sees why and fixes the config.
     st.log->error("reload refused, the running config stays: {}", err);
-    st.cfg = std::move(previous_cfg);
-    st.engine = std::move(previous);
-    st.tls = previous_tls;
     return;
   }
-  ++st.reloads;
-  previous->stop_accepting(false);
+  st.cfg = next;
+  st.tls = std::move(tls);
+  auto kept = st.core->replace(std::move(engine), std::chrono::steady_clock::now() + drain_limit);
   follow_probes(self);
   // The new engine starts with every server up: what the probes last said still holds.
-  for (auto& [path, up] : st.probe_up)
-    if (auto it = st.probe_servers.find(path); it != st.probe_servers.end())
-      st.engine->set_server_up(st.cfg.engine.pools[it->second.first].name, it->second.second, up);
+  st.core->for_each_verdict([&](auto target, bool up) {
+    st.core->engine().set_server_up(st.cfg.engine.pools[target.first].name, target.second, up);
+  });
   st.log->info("reloaded: {} pool(s), {} route(s); the previous engine finishes {} connection(s)",
-               st.cfg.engine.pools.size(), st.cfg.engine.routes.size(),
-               previous->open_connections());
-  st.retiring.add(std::move(previous), std::chrono::steady_clock::now() + drain_limit);
+               st.cfg.engine.pools.size(), st.cfg.engine.routes.size(), kept);
   self->send(self, retire_tick_atom_v);
 }
 
@@ -217,51 +214,48 @@ caf::behavior http_listener(self_ptr self, std::string path, http_listener_confi
   st.path = std::move(path);
   st.cfg = std::move(cfg);
   st.log = logging::get(st.path);
-  if (auto err = start_engine(st, -1); !err.empty()) {
+  std::string err;
+  auto engine = start_engine(st.path, st.cfg, -1, st.tls, err);
+  if (!engine) {
     st.log->error("cannot start: {}", err);
     self->quit(caf::make_error(caf::sec::runtime_error, err));
     return {};
   }
+  st.core.emplace(std::move(engine));
   st.log->info("HTTP on {}:{}, {} pool(s), {} route(s)", format_ipv4(st.cfg.engine.address),
-               st.engine->port(), st.cfg.engine.pools.size(), st.cfg.engine.routes.size());
+               st.core->engine().port(), st.cfg.engine.pools.size(), st.cfg.engine.routes.size());
   follow_probes(self);
   self->send(self, rate_tick_atom_v);
   self->set_down_handler([=](caf::down_msg& dm) { self->state.probes.on_down(self, dm.source); });
   self->set_exit_handler([=](caf::exit_msg& em) {
     auto& st = self->state;
-    st.engine->stop_accepting();
-    st.retiring.stop_all();  // now closing idle clients too
-    uint64_t open = st.engine->open_connections() + st.retiring.open_connections();
+    uint64_t open = st.core->stop_accepting();  // the retired engines close idle clients too
     // Only a graceful stop (the supervisor's user_shutdown) drains; a kill or a crash (what
     // `hameshctl kill` sends) ends the connections at once, as a dead process would.
     if (em.reason != caf::exit_reason::user_shutdown || open == 0) return self->quit(em.reason);
     st.log->info("stopping: draining {} connection(s)", open);
     st.stop_reason = em.reason;
-    st.drain_deadline = std::chrono::steady_clock::now() + drain_limit;
+    st.core->begin_drain(std::chrono::steady_clock::now() + drain_limit);
     self->send(self, drain_tick_atom_v);
   });
   return {
       [=](probe_verdict_atom, const std::string& path, const std::string& verdict,
           const std::string& detail) {
         auto& st = self->state;
-        auto it = st.probe_servers.find(path);
-        if (it == st.probe_servers.end()) return;
-        auto [pool, server] = it->second;
-        bool up = verdict != "down";  // unknown counts as up, as for IPVS
+        auto v = st.core->on_verdict(path, verdict);
+        if (!v) return;
+        auto [pool, server] = v->of;
         auto& name = st.cfg.engine.pools[pool].name;
-        auto last = st.probe_up.find(path);
-        bool changed = last == st.probe_up.end() ? !up : last->second != up;
-        st.probe_up[path] = up;
-        if (changed)
-          st.log->log(up ? spdlog::level::info : spdlog::level::warn, "pool {}: {} is {} ({})",
-                      name, path.substr(path.rfind('/') + 1), up ? "up" : "down", detail);
-        st.engine->set_server_up(name, server, up);
+        if (v->changed)
+          st.log->log(v->up ? spdlog::level::info : spdlog::level::warn, "pool {}: {} is {} ({})",
+                      name, path.substr(path.rfind('/') + 1), v->up ? "up" : "down", detail);
+        st.core->engine().set_server_up(name, server, v->up);
       },
       [=](probe_retry_atom, const std::string& path) { self->state.probes.retry(self, path); },
       [=](rate_tick_atom) {
         auto& st = self->state;
         // A reload starts the new engine's counters at zero: the first second after it reads 0.
-        auto now = http_engine_counters::get(st.engine->counters().requests);
+        auto now = http_engine_counters::get(st.core->engine().counters().requests);
         st.requests_per_second = now >= st.last_requests ? double(now - st.last_requests) : 0;
         st.last_requests = now;
         self->delayed_send(self, std::chrono::seconds(1), rate_tick_atom_v);
@@ -271,16 +265,14 @@ caf::behavior http_listener(self_ptr self, std::string path, http_listener_confi
       },
       [=](retire_tick_atom) {
         auto& st = self->state;
-        if (auto cut = st.retiring.sweep(std::chrono::steady_clock::now()); cut > 0)
+        if (auto cut = st.core->sweep_retired(std::chrono::steady_clock::now()); cut > 0)
           st.log->warn("previous engine: closed {} connection(s) still open", cut);
-        if (!st.retiring.empty())
+        if (st.core->retiring())
           self->delayed_send(self, std::chrono::milliseconds(20), retire_tick_atom_v);
       },
       [=](drain_tick_atom) {
         auto& st = self->state;
-        uint64_t open = st.engine->open_connections() + st.retiring.open_connections();
-        if (open == 0 || std::chrono::steady_clock::now() >= st.drain_deadline)
-          return self->quit(st.stop_reason);
+        if (st.core->drained(std::chrono::steady_clock::now())) return self->quit(st.stop_reason);
         self->delayed_send(self, std::chrono::milliseconds(20), drain_tick_atom_v);
       },
       [=](state_atom, const std::string&) {

@@ -6,8 +6,8 @@
 #include <set>
 
 #include "actors/probe/probe_follower.hpp"
+#include "actors/proxy/listener_core.hpp"
 #include "actors/proxy/mail/mail_engine.hpp"
-#include "actors/proxy/retiring_engines.hpp"
 #include "runtime/caf_types.hpp"
 #include "runtime/ipv4_text.hpp"
 #include "runtime/logging.hpp"
@@ -27,14 +27,11 @@ constexpr auto retire_limit = std::chrono::minutes(10);
 struct listener_state {
   std::string path;
   mail_listener_config cfg;
-  std::unique_ptr<mail_engine> engine;
-  retiring_engines<mail_engine> retiring;  // replaced by reloads, finishing their sessions
-  uint64_t reloads = 0;
+  // The engine, the ones reloads retired (finishing their sessions), the probes' verdicts by
+  // (pair, member), the drain; set once the first engine runs.
+  std::optional<listener_core<mail_engine>> core;
   probe::probe_follower probes;
-  std::map<std::string, std::pair<size_t, size_t>> probe_members;  // path -> pair, member
-  std::map<std::string, bool> probe_up;
   caf::error stop_reason;
-  std::chrono::steady_clock::time_point drain_deadline;
   std::shared_ptr<spdlog::logger> log;
 };
 
@@ -42,7 +39,7 @@ using self_ptr = caf::stateful_actor<listener_state>*;
 
 nlohmann::json fields(const listener_state& st) {
   using c = mail_engine_counters;
-  auto& k = st.engine->counters();
+  auto& k = st.core->engine().counters();
   auto& e = st.cfg.engine;
   auto pairs = nlohmann::json::array();
   auto metrics = nlohmann::json::array();
@@ -77,7 +74,7 @@ nlohmann::json fields(const listener_state& st) {
   const char* tls_modes[] = {"none", "starttls", "implicit"};
   return {{"listener", st.cfg.name},
           {"protocol", e.protocol == mail_protocol::imap ? "imap" : "pop3"},
-          {"listen", format_ipv4(e.address) + ":" + std::to_string(st.engine->port())},
+          {"listen", format_ipv4(e.address) + ":" + std::to_string(st.core->engine().port())},
           {"tls", tls_modes[int(e.tls_mode)]},
           {"accepted", c::get(k.accepted)},
           {"open", c::get(k.open)},
@@ -97,40 +94,42 @@ nlohmann::json fields(const listener_state& st) {
           {"bytes_in", c::get(k.bytes_in)},
           {"bytes_out", c::get(k.bytes_out)},
           {"handler_failures", c::get(k.handler_failures)},
-          {"reloads", st.reloads},
-          {"retiring_open", st.retiring.open_connections()},
+          {"reloads", st.core->reloads()},
+          {"retiring_open", st.core->retiring_open()},
           {"pairs", pairs},
           {"metrics", metrics}};
 }
 
-// Starts an engine for st.cfg (taking `inherited_listener` over when >= 0) into st.engine:
-// "" or why it cannot.
-std::string start_engine(listener_state& st, int inherited_listener) {
-  auto settings = st.cfg.engine;
-  if (!st.cfg.tls.certificates.empty()) {
-    std::string error;
-    settings.tls = net::tls_server_context::load(st.cfg.tls, error);
-    if (!settings.tls) return "TLS: " + error;
+// An engine for `cfg` (taking `inherited_listener` over when >= 0), started, or null and why.
+std::unique_ptr<mail_engine> start_engine(const mail_listener_config& cfg, int inherited_listener,
+                                          std::string& error) {
+  auto settings = cfg.engine;
+  if (!cfg.tls.certificates.empty()) {
+    settings.tls = net::tls_server_context::load(cfg.tls, error);
+    if (!settings.tls) {
+      error = "TLS: " + error;
+      return nullptr;
+    }
   }
   auto engine = std::make_unique<mail_engine>(settings);
-  if (auto err = engine->start(inherited_listener); !err.empty()) return err;
-  st.engine = std::move(engine);
-  return "";
+  if (error = engine->start(inherited_listener); !error.empty()) return nullptr;
+  return engine;
 }
 
 // The member probes of pairs with a check, in the proxy subtree beside this listener.
 void follow_probes(self_ptr self) {
   auto& st = self->state;
   auto subtree = st.path.substr(0, st.path.rfind("mail/"));
+  std::map<std::string, listener_core<mail_engine>::target> targets;
   std::set<std::string> paths;
-  st.probe_members.clear();
   for (size_t p = 0; p < st.cfg.pair_checks.size(); ++p)
     if (st.cfg.pair_checks[p])
       for (size_t m = 0; m < st.cfg.engine.pairs[p].members.size(); ++m) {
         auto probe_path = subtree + st.cfg.probe_name(p, m);
-        st.probe_members[probe_path] = {p, m};
+        targets[probe_path] = {p, m};
         paths.insert(probe_path);
       }
+  st.core->set_probe_targets(std::move(targets));
   st.probes.follow(self, paths);
 }
 
@@ -142,26 +141,22 @@ void reload(self_ptr self, const mail_listener_config& next) {
   bool same_address = next.engine.address == st.cfg.engine.address &&
                       next.engine.port == st.cfg.engine.port &&
                       next.engine.protocol == st.cfg.engine.protocol;
-  auto previous_cfg = std::move(st.cfg);
-  auto previous = std::move(st.engine);
-  st.cfg = next;
-  auto err = start_engine(st, same_address ? previous->listen_socket() : -1);
-  if (!err.empty()) {
+  std::string err;
+  auto engine = start_engine(next, st.core->socket_to_hand_over(same_address), err);
+  if (!engine) {
+    // The old engine goes on serving; the operator sees why and fixes the config.
     st.log->error("reload refused, the running config stays: {}", err);
-    st.cfg = std::move(previous_cfg);
-    st.engine = std::move(previous);
     return;
   }
-  ++st.reloads;
-  previous->stop_accepting(false);
+  st.cfg = next;
+  auto kept = st.core->replace(std::move(engine), std::chrono::steady_clock::now() + retire_limit);
   follow_probes(self);
   // The new engine starts with every member up: what the probes last said still holds.
-  for (auto& [probe_path, up] : st.probe_up)
-    if (auto it = st.probe_members.find(probe_path); it != st.probe_members.end())
-      st.engine->set_member_up(it->second.first, it->second.second, up);
+  st.core->for_each_verdict([&](auto target, bool up) {
+    st.core->engine().set_member_up(target.first, target.second, up);
+  });
   st.log->info("reloaded: {} pair(s); the previous engine keeps {} connection(s)",
-               st.cfg.engine.pairs.size(), previous->open_connections());
-  st.retiring.add(std::move(previous), std::chrono::steady_clock::now() + retire_limit);
+               st.cfg.engine.pairs.size(), kept);
   self->send(self, retire_tick_atom_v);
 }
 
@@ -170,54 +165,49 @@ caf::behavior mail_listener(self_ptr self, std::string path, mail_listener_confi
   st.path = std::move(path);
   st.cfg = std::move(cfg);
   st.log = logging::get(st.path);
-  if (auto err = start_engine(st, -1); !err.empty()) {
+  std::string err;
+  auto engine = start_engine(st.cfg, -1, err);
+  if (!engine) {
     st.log->error("cannot start: {}", err);
     self->quit(caf::make_error(caf::sec::runtime_error, err));
     return {};
   }
-  st.log->info("{} on {}:{}, {} pair(s)",
-               st.cfg.engine.protocol == mail_protocol::imap ? "IMAP" : "POP3",
-               format_ipv4(st.cfg.engine.address), st.engine->port(), st.cfg.engine.pairs.size());
+  st.core.emplace(std::move(engine));
+  st.log->info(
+      "{} on {}:{}, {} pair(s)", st.cfg.engine.protocol == mail_protocol::imap ? "IMAP" : "POP3",
+      format_ipv4(st.cfg.engine.address), st.core->engine().port(), st.cfg.engine.pairs.size());
   follow_probes(self);
   self->set_down_handler([=](caf::down_msg& dm) { self->state.probes.on_down(self, dm.source); });
   self->set_exit_handler([=](caf::exit_msg& em) {
     auto& st = self->state;
-    st.engine->stop_accepting();
-    st.retiring.stop_all();
-    uint64_t open = st.engine->open_connections() + st.retiring.open_connections();
+    uint64_t open = st.core->stop_accepting();
     // Only a graceful stop (the supervisor's user_shutdown) drains; a kill or a crash (what
     // `hameshctl kill` sends) ends the connections at once, as a dead process would.
     if (em.reason != caf::exit_reason::user_shutdown || open == 0) return self->quit(em.reason);
     st.log->info("stopping: {} connection(s) open", open);
     st.stop_reason = em.reason;
-    st.drain_deadline = std::chrono::steady_clock::now() + drain_limit;
+    st.core->begin_drain(std::chrono::steady_clock::now() + drain_limit);
     self->send(self, drain_tick_atom_v);
   });
   return {
       [=](probe_verdict_atom, const std::string& probe_path, const std::string& verdict,
           const std::string& detail) {
         auto& st = self->state;
-        auto it = st.probe_members.find(probe_path);
-        if (it == st.probe_members.end()) return;
-        auto [pair, member] = it->second;
-        bool up = verdict != "down";
-        auto last = st.probe_up.find(probe_path);
-        bool changed = last == st.probe_up.end() ? !up : last->second != up;
-        st.probe_up[probe_path] = up;
-        if (changed)
-          st.log->log(up ? spdlog::level::info : spdlog::level::warn, "pair {}: {} is {} ({})",
+        auto v = st.core->on_verdict(probe_path, verdict);
+        if (!v) return;
+        auto [pair, member] = v->of;
+        if (v->changed)
+          st.log->log(v->up ? spdlog::level::info : spdlog::level::warn, "pair {}: {} is {} ({})",
                       st.cfg.engine.pairs[pair].name, probe_path.substr(probe_path.rfind('/') + 1),
-                      up ? "up" : "down", detail);
-        st.engine->set_member_up(pair, member, up);
+                      v->up ? "up" : "down", detail);
+        st.core->engine().set_member_up(pair, member, v->up);
       },
       [=](probe_retry_atom, const std::string& probe_path) {
         self->state.probes.retry(self, probe_path);
       },
       [=](drain_tick_atom) {
         auto& st = self->state;
-        if (st.engine->open_connections() + st.retiring.open_connections() == 0 ||
-            std::chrono::steady_clock::now() >= st.drain_deadline)
-          return self->quit(st.stop_reason);
+        if (st.core->drained(std::chrono::steady_clock::now())) return self->quit(st.stop_reason);
         self->delayed_send(self, std::chrono::milliseconds(20), drain_tick_atom_v);
       },
       [=](mail_update_atom, std::shared_ptr<const mail_listener_config> next) {
@@ -225,10 +215,10 @@ caf::behavior mail_listener(self_ptr self, std::string path, mail_listener_confi
       },
       [=](retire_tick_atom) {
         auto& st = self->state;
-        if (auto cut = st.retiring.sweep(std::chrono::steady_clock::now()); cut > 0)
+        if (auto cut = st.core->sweep_retired(std::chrono::steady_clock::now()); cut > 0)
           st.log->warn("previous engine: closed {} session(s) still open", cut);
         // Sessions last long: a slower tick than the HTTP listener's.
-        if (!st.retiring.empty())
+        if (st.core->retiring())
           self->delayed_send(self, std::chrono::milliseconds(200), retire_tick_atom_v);
       },
       [=](state_atom, const std::string&) {
