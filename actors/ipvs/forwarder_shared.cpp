@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -63,11 +62,9 @@ service_counters forwarder_counters::snapshot() const {
   return out;
 }
 
-pool_mailbox::pool_mailbox() : wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+pool_mailbox::pool_mailbox() = default;
 
-pool_mailbox::~pool_mailbox() {
-  if (wake_fd_ >= 0) ::close(wake_fd_);
-}
+pool_mailbox::~pool_mailbox() = default;
 
 void pool_mailbox::post(const pool_view& pool, const std::optional<forwarder_settings>& settings) {
   {
@@ -79,13 +76,11 @@ void pool_mailbox::post(const pool_view& pool, const std::optional<forwarder_set
 }
 
 void pool_mailbox::wake() {
-  uint64_t one = 1;
-  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+  wake_.wake();
 }
 
 std::optional<pool_change> pool_mailbox::take() {
-  uint64_t count;
-  [[maybe_unused]] auto n = ::read(wake_fd_, &count, sizeof count);
+  wake_.clear();
   std::lock_guard<std::mutex> lock(mutex_);
   auto out = std::move(pending_);
   pending_.reset();

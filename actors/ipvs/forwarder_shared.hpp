@@ -10,6 +10,7 @@
 
 #include "actors/ipvs/data_plane.hpp"
 #include "actors/ipvs/forwarder_settings.hpp"
+#include "runtime/net/wake_event.hpp"
 
 namespace hamesh::ipvs {
 
@@ -52,7 +53,7 @@ class pool_mailbox {
  public:
   pool_mailbox();
   ~pool_mailbox();
-  int wake_fd() const { return wake_fd_; }
+  int wake_fd() const { return wake_.fd(); }
   void post(const pool_view& pool, const std::optional<forwarder_settings>& settings = {});
   std::optional<pool_change> take();  // drains the wake-up too
   void wake();                        // wakes the engine without a change (to stop it)
@@ -60,7 +61,7 @@ class pool_mailbox {
  private:
   std::mutex mutex_;
   std::optional<pool_change> pending_;
-  int wake_fd_;
+  net::wake_event wake_;
 };
 
 // For each member of `from`, its index in `to` (same address and port), or npos.

@@ -235,7 +235,7 @@ class tcp_engine : public forwarder_engine {
       int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len,
                          SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
-        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        if (net::out_of_descriptors(errno)) {
           // Out of descriptors: the connection stays in the backlog and the (level-triggered)
           // listener would wake us at once, forever. Listen again after a pause.
           watch(listen_fd_, 0, &listen_tag_, EPOLL_CTL_MOD);

@@ -4,7 +4,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,7 +21,6 @@ nbd_export_engine::impl::impl(nbd_export_settings settings, block_device& device
     : settings_(std::move(settings)), device_(device) {
   read_only_.store(settings_.read_only);
   applied_read_only_ = settings_.read_only;
-  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   scratch_.resize(settings_.read_chunk ? settings_.read_chunk : 64 * 1024);
 }
 
@@ -30,12 +28,6 @@ nbd_export_engine::impl::~impl() {
   stop();
   if (listen_fd_ >= 0) ::close(listen_fd_);
   if (epfd_ >= 0) ::close(epfd_);
-  if (wake_fd_ >= 0) ::close(wake_fd_);
-}
-
-void nbd_export_engine::impl::wake() {
-  uint64_t one = 1;
-  (void)!::write(wake_fd_, &one, sizeof one);
 }
 
 std::string nbd_export_engine::impl::start() {
@@ -52,7 +44,7 @@ std::string nbd_export_engine::impl::attach() {
 }
 
 std::string nbd_export_engine::impl::open() {
-  if (wake_fd_ < 0) return std::string("eventfd: ") + std::strerror(errno);
+  if (!wake_.ok()) return std::string("eventfd: ") + std::strerror(errno);
   if (settings_.name.size() > 4096) return "export name over 4096 bytes (NBD's string limit)";
   std::string error;
   listen_fd_ = net::open_listen_socket(SOCK_STREAM, settings_.address, settings_.port, error);
@@ -67,8 +59,8 @@ std::string nbd_export_engine::impl::open() {
   ev.events = EPOLLIN;
   ev.data.ptr = nullptr;  // the listener
   ::epoll_ctl(epfd_, EPOLL_CTL_ADD, listen_fd_, &ev);
-  ev.data.ptr = &wake_fd_;
-  ::epoll_ctl(epfd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  ev.data.ptr = &wake_;
+  ::epoll_ctl(epfd_, EPOLL_CTL_ADD, wake_.fd(), &ev);
   std::lock_guard<std::mutex> lock(read_only_mutex_);
   running_ = true;
   return "";
@@ -122,7 +114,7 @@ void nbd_export_engine::impl::dispatch(const epoll_event* events, int n) {
     void* tag = events[i].data.ptr;
     if (tag == nullptr) {
       accept_all();
-    } else if (tag == &wake_fd_) {
+    } else if (tag == &wake_) {
       on_wake();
     } else {
       auto* c = static_cast<nbd_connection*>(tag);
@@ -187,8 +179,7 @@ void nbd_export_engine::impl::mark_ready(nbd_connection& c) {
 }
 
 void nbd_export_engine::impl::on_wake() {
-  uint64_t value;
-  (void)!::read(wake_fd_, &value, sizeof value);
+  wake_.clear();
   // Completions wake the loop too: the sessions are walked only when the switch moved.
   apply_read_only();
   std::lock_guard<std::mutex> lock(read_only_mutex_);
@@ -200,7 +191,7 @@ void nbd_export_engine::impl::accept_all() {
   while (listen_fd_ >= 0) {
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+      if (net::out_of_descriptors(errno)) {
         // Out of descriptors: the level-triggered listener would spin. Paused until a
         // connection closes (bury()).
         epoll_event ev{};

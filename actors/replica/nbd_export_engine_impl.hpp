@@ -15,6 +15,7 @@
 
 #include "actors/replica/nbd_export_engine.hpp"
 #include "actors/replica/nbd_server_session.hpp"
+#include "runtime/net/wake_event.hpp"
 
 namespace hamesh::replica {
 
@@ -58,8 +59,8 @@ class nbd_export_engine::impl final : public block_completion_sink {
   std::atomic<uint16_t> port_{0};
   std::atomic<bool> read_only_{false};
   std::atomic<bool> stop_{false};
-  int wake_fd_ = -1;
-  void wake();
+  net::wake_event wake_;
+  void wake() { wake_.wake(); }
   std::mutex completions_mutex_;
   std::vector<block_completion> completions_;  // guarded by completions_mutex_
   std::atomic<std::thread::id> engine_thread_{};

@@ -2,7 +2,6 @@
 
 #include <netinet/in.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -49,19 +48,16 @@ const char* to_string(replica_command c) {
 }
 
 replica_engine::impl::impl(replica_engine_settings settings, block_device& outer)
-    : settings_(std::move(settings)), outer_(outer) {
-  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-}
+    : settings_(std::move(settings)), outer_(outer) {}
 
 replica_engine::impl::~impl() {
   stop();
-  for (int fd : {wake_fd_, epfd_, timer_fd_, listen_fd_, peer_fd_})
+  for (int fd : {epfd_, timer_fd_, listen_fd_, peer_fd_})
     if (fd >= 0) ::close(fd);
 }
 
 void replica_engine::impl::wake() {
-  uint64_t one = 1;
-  (void)!::write(wake_fd_, &one, sizeof one);
+  wake_.wake();
 }
 
 void replica_engine::impl::log(int level, const std::string& line) {
@@ -70,7 +66,7 @@ void replica_engine::impl::log(int level, const std::string& line) {
 
 std::string replica_engine::impl::start() {
   auto& v = settings_.volume;
-  if (wake_fd_ < 0) return std::string("eventfd: ") + std::strerror(errno);
+  if (!wake_.ok()) return std::string("eventfd: ") + std::strerror(errno);
   std::string error;
   file_block_device::settings ds;
   ds.path = v.file.string();
@@ -130,8 +126,8 @@ std::string replica_engine::impl::start() {
   ::timerfd_settime(timer_fd_, 0, &its, nullptr);
   epoll_event ev{};
   ev.events = EPOLLIN;
-  ev.data.fd = wake_fd_;
-  ::epoll_ctl(epfd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  ev.data.fd = wake_.fd();
+  ::epoll_ctl(epfd_, EPOLL_CTL_ADD, wake_.fd(), &ev);
   ev.data.fd = timer_fd_;
   ::epoll_ctl(epfd_, EPOLL_CTL_ADD, timer_fd_, &ev);
   ev.data.fd = listen_fd_;
@@ -177,7 +173,7 @@ void replica_engine::impl::run() {
     if (n < 0 && errno != EINTR) break;
     for (int i = 0; i < n; ++i) {
       int fd = events[i].data.fd;
-      if (fd == wake_fd_) {
+      if (fd == wake_.fd()) {
         on_wake();
       } else if (fd == timer_fd_) {
         uint64_t expirations;
@@ -210,8 +206,7 @@ void replica_engine::impl::run() {
 }
 
 void replica_engine::impl::on_wake() {
-  uint64_t count;
-  (void)!::read(wake_fd_, &count, sizeof count);
+  wake_.clear();
   std::vector<submission> subs;
   std::vector<std::shared_ptr<command_message>> cmds;
   {

@@ -19,6 +19,7 @@
 #include "actors/replica/replica_core.hpp"
 #include "actors/replica/replica_engine.hpp"
 #include "actors/replica/replica_metadata_store.hpp"
+#include "runtime/net/wake_event.hpp"
 
 namespace hamesh::replica {
 
@@ -34,7 +35,7 @@ class replica_engine::impl {
   // ----- any thread -----
   replica_engine_settings settings_;
   block_device& outer_;  // what the export submits to: the replica_engine itself
-  int wake_fd_ = -1;
+  net::wake_event wake_;
   std::atomic<bool> stop_{false};
   std::atomic<uint16_t> replication_port_{0};
   struct submission {

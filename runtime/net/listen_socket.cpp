@@ -1,6 +1,7 @@
 #include "runtime/net/listen_socket.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -31,6 +32,31 @@ int open_listen_socket(int type, uint32_t address, uint16_t port, std::string& e
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) return fail("bind " + where);
   if (type == SOCK_STREAM && ::listen(fd, 4096) < 0) return fail("listen " + where);
   return fd;
+}
+
+int listen_or_inherit(int inherited, uint32_t address, uint16_t port, uint16_t& bound_port,
+                      std::string& error) {
+  int fd = -1;
+  if (inherited >= 0) {
+    fd = ::fcntl(inherited, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) {
+      error = std::string("dup of the listener: ") + std::strerror(errno);
+      return -1;
+    }
+  } else {
+    fd = open_listen_socket(SOCK_STREAM, address, port, error);
+    if (fd < 0) return -1;
+  }
+  sockaddr_in bound{};
+  socklen_t len = sizeof bound;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
+  bound_port = ntohs(bound.sin_port);
+  return fd;
+}
+
+bool out_of_descriptors(int error_number) {
+  return error_number == EMFILE || error_number == ENFILE || error_number == ENOBUFS ||
+         error_number == ENOMEM;
 }
 
 }  // namespace hamesh::net

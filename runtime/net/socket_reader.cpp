@@ -1,7 +1,6 @@
 #include "runtime/net/socket_reader.hpp"
 
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -10,22 +9,18 @@
 namespace hamesh::net {
 
 socket_reader::socket_reader(int fd, callback on_datagram)
-    : fd_(fd),
-      wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
-      on_datagram_(std::move(on_datagram)) {
+    : fd_(fd), on_datagram_(std::move(on_datagram)) {
   thread_ = std::thread([this] { run(); });
 }
 
 socket_reader::~socket_reader() {
-  uint64_t one = 1;
-  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+  stop_.wake();
   thread_.join();
-  ::close(wake_fd_);
 }
 
 void socket_reader::run() {
   std::vector<uint8_t> buf(65536);
-  pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+  pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_.fd(), POLLIN, 0}};
   for (;;) {
     int n = ::poll(fds, 2, -1);
     if (n < 0 && errno == EINTR) continue;

@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include "runtime/net/wake_event.hpp"
+
 namespace hamesh::net {
 
 class socket_reader {
@@ -21,7 +23,7 @@ class socket_reader {
  private:
   void run();
   int fd_;
-  int wake_fd_;
+  wake_event stop_;  // set by the destructor
   callback on_datagram_;
   std::thread thread_;
 };

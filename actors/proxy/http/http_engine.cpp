@@ -1,11 +1,9 @@
 #include "actors/proxy/http/http_engine.hpp"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -33,7 +31,6 @@ std::vector<size_t> servers_per_pool(const http_engine_settings& s) {
 
 http_engine::impl::impl(http_engine_settings settings)
     : settings_(std::move(settings)), counters_(servers_per_pool(settings_)) {
-  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   for (const auto& p : settings_.pools) {
     pools_.push_back({http_server_picker(p.servers.size(), p.balance,
                                          settings_.failures_to_mark_down, settings_.down_cooldown),
@@ -51,12 +48,6 @@ http_engine::impl::~impl() {
     if (b.fd >= 0) ::close(b.fd);
   if (listen_fd_ >= 0) ::close(listen_fd_);
   if (epfd_ >= 0) ::close(epfd_);
-  if (wake_fd_ >= 0) ::close(wake_fd_);
-}
-
-void http_engine::impl::wake() {
-  uint64_t one = 1;
-  (void)!::write(wake_fd_, &one, sizeof one);
 }
 
 std::string http_engine::impl::start(int inherited_listener) {
@@ -69,24 +60,18 @@ std::string http_engine::impl::start(int inherited_listener) {
   auto built = http_router::make(settings_.routes, settings_.default_pool);
   if (!built.router) return "route " + std::to_string(built.error.rule) + ": " + built.error.text;
   router_ = std::move(built.router);
-  if (wake_fd_ < 0) return "eventfd failed";
+  if (!wake_.ok()) return "eventfd failed";
   std::string error;
-  if (inherited_listener >= 0) {
-    listen_fd_ = ::fcntl(inherited_listener, F_DUPFD_CLOEXEC, 0);
-    if (listen_fd_ < 0) return std::string("dup of the listener: ") + std::strerror(errno);
-  } else {
-    listen_fd_ = net::open_listen_socket(SOCK_STREAM, settings_.address, settings_.port, error);
-    if (listen_fd_ < 0) return error;
-  }
+  uint16_t bound = 0;
+  listen_fd_ =
+      net::listen_or_inherit(inherited_listener, settings_.address, settings_.port, bound, error);
+  if (listen_fd_ < 0) return error;
   listen_socket_.store(listen_fd_);
-  sockaddr_in bound{};
-  socklen_t len = sizeof bound;
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &len);
-  port_.store(ntohs(bound.sin_port));
+  port_.store(bound);
   epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epfd_ < 0) return std::string("epoll_create1: ") + std::strerror(errno);
   watch(listen_fd_, EPOLLIN, &listen_tag_);
-  watch(wake_fd_, EPOLLIN, &wake_tag_);
+  watch(wake_.fd(), EPOLLIN, &wake_tag_);
   thread_ = std::thread([this] { run(); });
   return "";
 }
@@ -182,7 +167,7 @@ void http_engine::impl::accept_all() {
     int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len,
                        SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+      if (net::out_of_descriptors(errno)) {
         // Out of descriptors: the connection stays in the backlog and the (level-triggered)
         // listener would wake us at once, forever. Listen again after a pause.
         epoll_event ev{};
@@ -210,8 +195,7 @@ void http_engine::impl::accept_all() {
 }
 
 void http_engine::impl::on_wake() {
-  uint64_t drained;
-  (void)!::read(wake_fd_, &drained, sizeof drained);
+  wake_.clear();
   std::vector<server_verdict> verdicts;
   {
     std::lock_guard<std::mutex> lock(commands_mutex_);

@@ -19,6 +19,7 @@
 #include "actors/proxy/http/http_router.hpp"
 #include "actors/proxy/http/http_server_picker.hpp"
 #include "runtime/net/tls_session.hpp"
+#include "runtime/net/wake_event.hpp"
 
 namespace hamesh::proxy::http {
 
@@ -131,8 +132,8 @@ class http_engine::impl {
     bool up;
   };
   std::vector<server_verdict> commands_;  // guarded by commands_mutex_
-  int wake_fd_ = -1;
-  void wake();
+  net::wake_event wake_;
+  void wake() { wake_.wake(); }
   size_t pool_index_of(std::string_view name) const;
 
   // Engine thread from here on.

@@ -1,11 +1,9 @@
 #include "actors/proxy/mail/mail_engine.hpp"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -52,7 +50,6 @@ mail_engine::impl::impl(mail_engine_settings settings)
     : settings_(std::move(settings)),
       counters_(members_per_pair(settings_)),
       directory_(settings_.directory, pair_names(settings_)) {
-  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   for (const auto& p : settings_.pairs) members_.emplace_back(p.members.size());
   // What the state machines offer follows the listener's TLS mode.
   settings_.prelogin.tls_available = settings_.tls_mode == mail_tls_mode::starttls;
@@ -69,39 +66,27 @@ mail_engine::impl::~impl() {
     if (b.fd >= 0) ::close(b.fd);
   if (listen_fd_ >= 0) ::close(listen_fd_);
   if (epfd_ >= 0) ::close(epfd_);
-  if (wake_fd_ >= 0) ::close(wake_fd_);
-}
-
-void mail_engine::impl::wake() {
-  uint64_t one = 1;
-  (void)!::write(wake_fd_, &one, sizeof one);
 }
 
 std::string mail_engine::impl::start(int inherited_listener) {
-  if (wake_fd_ < 0) return "eventfd failed";
+  if (!wake_.ok()) return "eventfd failed";
   if (settings_.tls_mode != mail_tls_mode::none && !settings_.tls)
     return "TLS mode without a certificate";
   std::string error;
-  if (inherited_listener >= 0) {
-    listen_fd_ = ::fcntl(inherited_listener, F_DUPFD_CLOEXEC, 0);
-    if (listen_fd_ < 0) return std::string("dup of the listener: ") + std::strerror(errno);
-  } else {
-    listen_fd_ = net::open_listen_socket(SOCK_STREAM, settings_.address, settings_.port, error);
-    if (listen_fd_ < 0) return error;
-  }
+  uint16_t bound = 0;
+  listen_fd_ =
+      net::listen_or_inherit(inherited_listener, settings_.address, settings_.port, bound, error);
+  if (listen_fd_ < 0) return error;
   listen_socket_.store(listen_fd_);
-  sockaddr_in bound{};
-  socklen_t len = sizeof bound;
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &len);
-  port_.store(ntohs(bound.sin_port));
+  port_.store(bound);
   epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epfd_ < 0) return std::string("epoll_create1: ") + std::strerror(errno);
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.ptr = nullptr;  // the listener
   ::epoll_ctl(epfd_, EPOLL_CTL_ADD, listen_fd_, &ev);
-  ev.data.ptr = &wake_fd_;
-  ::epoll_ctl(epfd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  ev.data.ptr = &wake_;
+  ::epoll_ctl(epfd_, EPOLL_CTL_ADD, wake_.fd(), &ev);
   thread_ = std::thread([this] { run(); });
   return "";
 }
@@ -124,7 +109,7 @@ void mail_engine::impl::run() {
       uint32_t what = events[i].events;
       if (tag == nullptr) {
         accept_all();
-      } else if (tag == &wake_fd_) {
+      } else if (tag == &wake_) {
         on_wake();
       } else {
         auto* e = static_cast<mail_endpoint*>(tag);
@@ -184,7 +169,7 @@ void mail_engine::impl::accept_all() {
     int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len,
                        SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+      if (net::out_of_descriptors(errno)) {
         // Out of descriptors: stop listening for a moment rather than spin on the backlog.
         epoll_event ev{};
         ev.data.ptr = nullptr;
@@ -228,8 +213,7 @@ void mail_engine::impl::accept_all() {
 }
 
 void mail_engine::impl::on_wake() {
-  uint64_t drained;
-  (void)!::read(wake_fd_, &drained, sizeof drained);
+  wake_.clear();
   std::vector<member_verdict> verdicts;
   {
     std::lock_guard<std::mutex> lock(commands_mutex_);

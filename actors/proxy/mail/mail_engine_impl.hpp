@@ -19,6 +19,7 @@
 #include "actors/proxy/mail/pop3_backend_login.hpp"
 #include "actors/proxy/mail/pop3_prelogin.hpp"
 #include "runtime/net/tls_session.hpp"
+#include "runtime/net/wake_event.hpp"
 
 namespace hamesh::proxy::mail {
 
@@ -107,8 +108,8 @@ class mail_engine::impl {
     bool up;
   };
   std::vector<member_verdict> commands_;  // guarded by commands_mutex_
-  int wake_fd_ = -1;
-  void wake();
+  net::wake_event wake_;
+  void wake() { wake_.wake(); }
 
   // Engine thread from here on.
   struct member_state {
