@@ -117,6 +117,9 @@ def degraded_hand_over(pair):
     assert len(pair.fence_runs("a")) + len(pair.fence_runs("b")) == fences, "the hand-over fenced"
     assert pair.state("a") == "secondary/connected/up_to_date"
     assert hb["peer"]["degraded"] is True and hb["peer"]["can_serve"] is False, hb["peer"]
+    rc, text = b.ctl("heartbeat", json_output=False)
+    assert rc == 0 and "can serve: this node yes, peer no; degraded: this node no, peer yes; " \
+        "auto_failback on, preferred a" in text, text
     # auto_failback does not give them back to a degraded node.
     deadline = time.monotonic() + 1.5
     while time.monotonic() < deadline:
