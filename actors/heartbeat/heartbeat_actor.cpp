@@ -28,7 +28,7 @@ sender_status status_of(const heartbeat_actor_state& st) {
   sender_status s;
   s.role = announced_role(facts_of(st), st.releasing);
   s.resources_held = st.plan->holds_any();
-  s.degraded = st.degraded || st.stopping;
+  s.degraded = st.unfit();
   s.can_serve = st.can_serve && !s.degraded;
   s.peer_generation = st.monitor->peer_generation();
   return s;
@@ -340,9 +340,12 @@ void poll_readiness(self_ptr self) {
   st.readiness_pending = true;
   auto pending = std::make_shared<size_t>(volumes.size());
   auto all = std::make_shared<bool>(true);
+  auto failed = std::make_shared<std::string>();
   for (auto& v : volumes)
     query_replica(self, v, readiness_interval, [=](const nlohmann::json& f, std::string) {
-      *all = *all && !f.is_null() && f.value("disk", "") == "up_to_date";
+      auto disk = f.is_null() ? std::string() : f.value("disk", "");
+      *all = *all && disk == "up_to_date";
+      if (disk == "failed" && failed->empty()) *failed = v;
       if (--*pending) return;
       auto& st = self->state;
       st.readiness_pending = false;
@@ -352,6 +355,17 @@ void poll_readiness(self_ptr self) {
         st.record(*all ? "can_serve" : "cannot_serve", "");
       }
       st.can_serve = *all;
+      if (st.failed_disk == *failed) return;
+      if (!failed->empty()) {
+        st.log->error("replica {}: the local disk failed: handing the pair's resources to {}",
+                      *failed, st.cfg.peer);
+        st.record("disk_failed", *failed);
+      } else {
+        st.log->info("replica {}: the local disk works again", st.failed_disk);
+        st.record("disk_recovered", st.failed_disk);
+      }
+      st.failed_disk = *failed;
+      evaluate(self);
     });
 }
 
@@ -515,7 +529,8 @@ pair_facts facts_of(const heartbeat_actor_state& st) {
   f.holds_any = st.plan->holds_any();
   f.holds_all = st.plan->holds_all();
   f.run_in_progress = st.plan->running();
-  f.degraded = st.degraded || st.stopping;
+  f.degraded = st.degraded || !st.failed_disk.empty();
+  f.stopping = st.stopping;
   f.last_takeover_failed = st.last_takeover_failed;
   f.last_release_failed = st.last_release_failed;
   return f;

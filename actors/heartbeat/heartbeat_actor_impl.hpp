@@ -72,6 +72,9 @@ struct heartbeat_actor_state {
   // Announced as can_serve: every replica resource's disk is up to date (polled every
   // readiness_interval; true when there is no replica resource).
   bool can_serve = false;
+  // A replica resource whose local disk failed (from the same poll): this node hands the
+  // pair's resources over and takes none, as when degraded (DRBD's local-io-error handler).
+  std::string failed_disk;
   bool readiness_pending = false;
   steady::time_point readiness_due;
   steady::time_point step_deadline;  // the pending step gives up at this time
@@ -82,6 +85,9 @@ struct heartbeat_actor_state {
            forced_promotions = 0;
   std::deque<event_record> events;
   std::optional<duration> last_death_silence;  // how long the peer was silent when declared dead
+
+  // Degraded, stopping or with a failed disk: hand over what this node holds, take nothing.
+  bool unfit() const { return degraded || stopping || !failed_disk.empty(); }
 
   int64_t wall_ms(steady::time_point t) const {
     return wall_minus_steady_ms +

@@ -179,6 +179,7 @@ std::string fields_json(const heartbeat_actor_state& st) {
       {"ready", st.ready},
       {"degraded", st.degraded},
       {"can_serve", st.can_serve},
+      {"failed_disk", st.failed_disk.empty() ? json() : json(st.failed_disk)},
       {"stopping", st.stopping},
       {"holds_any", st.plan->holds_any()},
       {"holds_all", st.plan->holds_all()},

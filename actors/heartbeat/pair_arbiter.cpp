@@ -32,8 +32,15 @@ pair_decision act(pair_action a, bool fence, std::string reason) {
 pair_decision decide(const pair_facts& f, const pair_policy& p) {
   if (f.run_in_progress) return {};
   bool may_release = f.holds_any && !f.last_release_failed;
+  if (f.stopping) {
+    if (may_release) return act(pair_action::release, false, "stopping: handing over");
+    return {};
+  }
   if (f.degraded) {
-    if (may_release) return act(pair_action::release, false, "node degraded: handing over");
+    const auto& m = f.peer_message;
+    bool peer_fit = f.peer == peer_state::alive && m && !m->degraded && m->can_serve;
+    if (may_release && peer_fit)
+      return act(pair_action::release, false, "node degraded: handing over");
     return {};
   }
   if (f.peer == peer_state::dead) {

@@ -5,9 +5,12 @@
 //
 // The rules, first match wins:
 //  1. A run in progress: wait for it.
-//  2. This node degraded (the supervision tree said so): hand over what it holds; never take.
-//     No rule releases again after a release that failed (last_release_failed): the node
-//     keeps announcing what it holds, and only the peer's fencing takes it from there.
+//  2. This node stopping: release what it holds. This node unfit (degraded: the supervision
+//     tree said so, or a replica's local disk failed): never take; hand over what it holds,
+//     but only to a peer that is alive, fit and can serve (handing over to nobody, or to a
+//     peer still resyncing, would serve nothing at all). No rule releases again after a
+//     release that failed (last_release_failed): the node keeps announcing what it holds,
+//     and only the peer's fencing takes it from there.
 //  3. Peer dead: take over, fencing first (heartbeat's deadtime takeover), unless this node
 //     holds everything already or its last takeover failed (no retry loop: the actor clears
 //     last_takeover_failed on the next peer event or an operator's command).
@@ -43,9 +46,10 @@ struct pair_facts {
   bool holds_any = false;                         // takeover_plan::holds_any()
   bool holds_all = false;                         // takeover_plan::holds_all()
   bool run_in_progress = false;                   // takeover_plan::running()
-  bool degraded = false;                          // this node, from the supervision tree
-  bool last_takeover_failed = false;              // see rule 3
-  bool last_release_failed = false;  // a stop failed: no release loop (cleared like the above)
+  bool degraded = false;  // this node: the supervision tree said so, or a replica's disk failed
+  bool stopping = false;  // this node: a graceful stop
+  bool last_takeover_failed = false;  // see rule 3
+  bool last_release_failed = false;   // a stop failed: no release loop (cleared like the above)
 };
 
 enum class pair_action { none, take_over, release };

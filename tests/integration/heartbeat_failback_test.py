@@ -10,7 +10,11 @@ demo ticker whose crash degrades the node:
 - node degraded: a's supervision tree escalates (hameshctl kill demo/ticker/fragile) -> a
   releases (service IP, then its replica) and b takes over without fencing, under writes,
   nothing lost; a degraded a is not handed anything back; a restarted a (healthy again) gets
-  them back.
+  them back;
+- (run second, while the volume file is still sparse) a failed disk: a's volume lives on a 40 MiB tmpfs, filled while a serves writes, so its
+  local writes fail (ENOSPC) -> its replica's disk is failed -> a hands over as if degraded
+  and b serves, without fencing, nothing acknowledged lost; space freed and a restarted, it
+  resyncs and gets them back.
 Usage: BIN_DIR (as root; exits 77 otherwise)."""
 import os
 import sys
@@ -136,10 +140,46 @@ def degraded_hand_over(pair):
     print("a restarted healthy: auto_failback handed the resources back to it")
 
 
+def disk_failure(pair):
+    a, b = pair.nodes["a"], pair.nodes["b"]
+    fences = len(pair.fence_runs("a")) + len(pair.fence_runs("b"))
+    w = pair.writer("disk")
+    wait_for("writes before the disk fills", lambda: len(w.acks()) >= 30, timeout=10)
+    t0 = time.monotonic()
+    pair.fill_disk("a")
+    wait_for("b serving after a's disk failed", lambda: b.heartbeat()["holds_all"]
+             and pair.state("b").startswith("primary/"), timeout=10)
+    took = time.monotonic() - t0
+    wait_for("writes through b", lambda: len(w.acked_after(t0)) >= 30, timeout=10)
+    ha = a.heartbeat()
+    assert a.volume()["disk"] == "failed" and ha["failed_disk"] == "mail", ha.get("failed_disk")
+    assert not ha["holds_any"] and not ha["can_serve"], ha
+    assert b.heartbeat()["peer"]["degraded"] is True  # announced unfit: b takes nothing back
+    assert any(e["what"] == "disk_failed" and e["detail"] == "mail" for e in ha["events"]), ha["events"]
+    assert b.heartbeat()["last_takeover"]["reason"] == "peer a released its resources"
+    assert len(pair.fence_runs("a")) + len(pair.fence_runs("b")) == fences, "the hand-over fenced"
+    assert "the local disk failed: handing the pair's resources to b" in a.log_text()
+    n = check_writes(pair, w, "disk failure")
+    print(f"disk failure: a's writes failed (ENOSPC), b serving {took * 1000:.0f} ms after the disk "
+          f"filled, without fencing; {n} acknowledged writes all found")
+    pair.free_disk("a")
+    assert a.stop() == 0
+    pair.start("a")
+    pair.wait_settled("a")
+    # Read through a now: its resync from b brought back what its full disk refused.
+    result = pair.verify(w.ledger())
+    assert result["checked"] == n and not result["mismatches"], result
+    rs = b.volume()["resync"]
+    assert rs["as_source"] and rs["data_bytes_sent"] > 0, rs  # a missed writes: they came from b
+    print(f"a's space freed and a restarted: resynced from b ({rs['regions_done']} regions, "
+          f"{rs['data_bytes_sent']} bytes{', full' if rs['full'] else ''}), auto_failback handed "
+          f"everything back; the {n} writes read back through a")
+
+
 def main():
     require_root("heartbeat_failback_test")
     bin_dir = os.path.abspath(sys.argv[1])
-    pair = Pair(bin_dir, multicast=True, auto_failback=True, degradable=True)
+    pair = Pair(bin_dir, multicast=True, auto_failback=True, degradable=True, disk_mib=40)
     failing = True
     try:
         pair.start("a", initial=True)
@@ -147,6 +187,7 @@ def main():
         pair.wait_settled("a")
         print("start: a holds the volume and the service IP, b is its up-to-date secondary")
         multicast_links(pair)
+        disk_failure(pair)  # first: later writers allocate the whole volume file
         crash_and_failback(pair)
         degraded_hand_over(pair)
         failing = False

@@ -146,9 +146,11 @@ peer = "{peer_address}:694"
 
 
 def node_config(host, fence_args, timing, key=KEY, initial=False, preferred="a",
-                multicast=False, auto_failback=False, degradable=False):
+                multicast=False, auto_failback=False, degradable=False, disk_mib=None):
     """multicast: both links are multicast groups (MULTICAST) instead of unicast to the peer;
-    degradable: with DEGRADABLE's ticker (hameshctl kill demo/ticker/fragile degrades the node)."""
+    degradable: with DEGRADABLE's ticker (hameshctl kill demo/ticker/fragile degrades the node);
+    disk_mib: the volume's files on a tmpfs of that size in the node's folder (Pair mounts it),
+    so that a test can fill it and make the node's local writes fail."""
     peer = "b" if host == "a" else "a"
     keepalive, warntime, deadtime, initdead = timing
     fence = ", ".join(json.dumps(a) for a in fence_args)
@@ -163,7 +165,7 @@ listen = "127.0.0.1:4790"
 file = "node.log"
 [[storage.volume]]
 name = "mail"
-file = "mail.img"
+file = "{"disk/" if disk_mib else ""}mail.img"
 size = "32MiB"
 protocol = "C"
 listen = "{LAN[host]}:7789"
@@ -231,7 +233,8 @@ class Pair:
     """Both nodes, their fence scripts (each fences the other) and a client namespace."""
 
     def __init__(self, bin_dir, timing=("50ms", "150ms", "300ms", "2s"), **options):
-        """options: node_config's multicast, auto_failback and degradable, for both nodes."""
+        """options: node_config's multicast, auto_failback, degradable and disk_mib, for both
+        nodes."""
         self.bin_dir = bin_dir
         self.timing = timing
         self.options = options
@@ -243,6 +246,7 @@ class Pair:
         self.topo = Topology()
         self.nodes = {}
         self.writers = []
+        self.mounted = []
 
     def pidfile(self, host):
         return os.path.join(self.work, f"{host}.pid")
@@ -272,12 +276,28 @@ class Pair:
         node = self.nodes.get(host)
         if node is None:
             node = self.nodes[host] = StorageNode(self.topo, host, self.bin_dir, self.config(host, key, initial))
+            if self.options.get("disk_mib"):
+                os.makedirs(self.disk(host))
+                sh("mount", "-t", "tmpfs", "-o", f"size={self.options['disk_mib']}m", "tmpfs", self.disk(host))
+                self.mounted.append(self.disk(host))
         else:
             node.write_config(self.config(host, key, initial))
         node.start()
         with open(self.pidfile(host), "w") as f:
             f.write(str(node.proc.pid))
         return node
+
+    def disk(self, host):
+        """The node's tmpfs (disk_mib): its volume's files."""
+        return os.path.join(self.nodes[host].conf_dir, "disk")
+
+    def fill_disk(self, host):
+        """Fills the node's tmpfs: its next write to an unallocated block fails with ENOSPC."""
+        subprocess.run(["dd", "if=/dev/zero", f"of={self.disk(host)}/filler", "bs=1M"],
+                       capture_output=True)
+
+    def free_disk(self, host):
+        os.unlink(os.path.join(self.disk(host), "filler"))
 
     def state(self, host):
         v = self.nodes[host].volume()
@@ -325,6 +345,10 @@ class Pair:
     def close(self, failing=False):
         for w in self.writers:
             w.stop()
+        for n in self.nodes.values():
+            n.reap()
+        for path in self.mounted:
+            sh("umount", path, check=False)
         for n in self.nodes.values():
             n.cleanup()
         self.topo.close()

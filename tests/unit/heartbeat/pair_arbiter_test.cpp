@@ -59,6 +59,15 @@ BOOST_AUTO_TEST_CASE(the_pair_decides_by_the_table) {
   running.run_in_progress = true;
   pair_facts degraded_holding = facts(alive, peer_says(R::secondary, false), true);
   degraded_holding.degraded = true;
+  pair_facts degraded_dead_peer = facts(dead, peer_says(R::secondary, false), true);
+  degraded_dead_peer.degraded = true;
+  pair_facts degraded_peer_resyncing =
+      facts(alive, peer_says(R::secondary, false, false, false), true);
+  degraded_peer_resyncing.degraded = true;
+  pair_facts both_degraded = facts(alive, peer_says(R::secondary, false, true), true);
+  both_degraded.degraded = true;
+  pair_facts stopping_alone = facts(dead, std::nullopt, true);
+  stopping_alone.stopping = true;
   pair_facts degraded_idle = facts(dead, std::nullopt, false);
   degraded_idle.degraded = true;
   pair_facts failed_before = facts(dead, peer_says(R::primary, true), false);
@@ -77,6 +86,13 @@ BOOST_AUTO_TEST_CASE(the_pair_decides_by_the_table) {
       {"a node holding part takes the rest", partly_held, policy("a"), "take_over+fence"},
       {"a run in progress is waited for", running, policy("b"), "none"},
       {"a degraded node hands over", degraded_holding, policy("a"), "release"},
+      {"a degraded node keeps serving while the peer is dead", degraded_dead_peer, policy("a"),
+       "none"},
+      {"a degraded node keeps serving while the peer resyncs", degraded_peer_resyncing, policy("a"),
+       "none"},
+      {"a degraded node keeps serving while the peer is degraded too", both_degraded, policy("a"),
+       "none"},
+      {"a stopping node releases even with the peer dead", stopping_alone, policy("a"), "release"},
       {"no release loop after a failed release", release_failed, policy("a"), "none"},
       {"a degraded node never takes over", degraded_idle, policy("a"), "none"},
       {"no retry loop after a failed takeover", failed_before, policy("b"), "none"},
