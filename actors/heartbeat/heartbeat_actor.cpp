@@ -1,5 +1,7 @@
 #include "actors/heartbeat/heartbeat_actor.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "actors/heartbeat/heartbeat_actor_impl.hpp"
@@ -340,31 +342,43 @@ void poll_readiness(self_ptr self) {
   st.readiness_pending = true;
   auto pending = std::make_shared<size_t>(volumes.size());
   auto all = std::make_shared<bool>(true);
-  auto failed = std::make_shared<std::string>();
+  // Volumes whose disk said failed, and those that did not answer (busy promoting, restarting).
+  auto failed = std::make_shared<std::vector<std::string>>();
+  auto unanswered = std::make_shared<std::vector<std::string>>();
   for (auto& v : volumes)
     query_replica(self, v, readiness_interval, [=](const nlohmann::json& f, std::string) {
       auto disk = f.is_null() ? std::string() : f.value("disk", "");
+      if (f.is_null()) unanswered->push_back(v);
+      if (disk == "failed") failed->push_back(v);
       *all = *all && disk == "up_to_date";
-      if (disk == "failed" && failed->empty()) *failed = v;
       if (--*pending) return;
       auto& st = self->state;
       st.readiness_pending = false;
+      // The verdict already given stands while its volume still says failed or did not answer
+      // (no recovery is announced for silence); else the first failed one, if any.
+      auto listed = [&](const std::vector<std::string>& l) {
+        return std::find(l.begin(), l.end(), st.failed_disk) != l.end();
+      };
+      std::string now_failed = !st.failed_disk.empty() && (listed(*failed) || listed(*unanswered))
+                                   ? st.failed_disk
+                               : failed->empty() ? std::string()
+                                                 : failed->front();
       if (st.can_serve != *all) {
         st.log->info("{}", *all ? "replicas up to date: this node can serve"
                                 : "a replica is not up to date: this node cannot serve now");
         st.record(*all ? "can_serve" : "cannot_serve", "");
       }
       st.can_serve = *all;
-      if (st.failed_disk == *failed) return;
-      if (!failed->empty()) {
+      if (st.failed_disk == now_failed) return;
+      if (!now_failed.empty()) {
         st.log->error("replica {}: the local disk failed: handing the pair's resources to {}",
-                      *failed, st.cfg.peer);
-        st.record("disk_failed", *failed);
+                      now_failed, st.cfg.peer);
+        st.record("disk_failed", now_failed);
       } else {
         st.log->info("replica {}: the local disk works again", st.failed_disk);
         st.record("disk_recovered", st.failed_disk);
       }
-      st.failed_disk = *failed;
+      st.failed_disk = now_failed;
       evaluate(self);
     });
 }

@@ -84,9 +84,17 @@ std::unique_ptr<file_block_device> file_block_device::open(const settings& s, st
     // Linux 6.1 says what the file system needs; older kernels leave the mask unset.
     struct statx sx {};
     if (::statx(direct, "", AT_EMPTY_PATH, STATX_DIOALIGN, &sx) == 0 &&
-        (sx.stx_mask & STATX_DIOALIGN) && sx.stx_dio_offset_align)
+        (sx.stx_mask & STATX_DIOALIGN)) {
+      if (sx.stx_dio_offset_align == 0) {
+        // The file system says it has no direct I/O for this file after all.
+        errno = EINVAL;
+        error = "open " + s.path + " with O_DIRECT: the file system has no direct I/O for it" +
+                " (set direct = false)";
+        return nullptr;
+      }
       device->direct_align_ =
           std::max<size_t>({sx.stx_dio_offset_align, sx.stx_dio_mem_align, 512});
+    }
 #endif
   }
   return device;
@@ -137,9 +145,16 @@ block_status file_block_device::durable_write(int fd, char* data, size_t size, u
 
 block_status file_block_device::direct_write(block_request& r) {
   char* b = aligned_buffer(r.length);
-  if (!b) return block_status::io_error;
-  std::memcpy(b, r.data.data(), r.length);
-  return durable_write(direct_fd_, b, r.length, r.offset);
+  if (b) {
+    std::memcpy(b, r.data.data(), r.length);
+    block_status s = durable_write(direct_fd_, b, r.length, r.offset);
+    // EINVAL is the direct path refusing (an alignment the kernel wants otherwise), not the
+    // disk failing: this write and every later one go through the page cache instead.
+    if (s != block_status::invalid) return s;
+    ::close(direct_fd_);
+    direct_fd_ = -1;
+  }
+  return durable_write(fd_, r.data.data(), r.data.size(), r.offset);
 }
 
 block_device_info file_block_device::info() const {

@@ -43,6 +43,9 @@ class file_block_device final : public block_device {
   file_block_device& operator=(const file_block_device&) = delete;
 
   block_device_info info() const override;
+  // Durable aligned writes go through O_DIRECT: settings::direct, and the kernel has not
+  // refused it since (a refused direct write falls back to the page cache for good).
+  bool direct_active() const { return direct_fd_ >= 0; }
   void submit(block_request request, block_completion_sink& sink) override;
 
  private:

@@ -132,12 +132,13 @@ void nbd_export_engine::impl::poll() {
   settle();
 }
 
-void nbd_export_engine::impl::deliver() {
+bool nbd_export_engine::impl::deliver() {
   {
     std::lock_guard<std::mutex> lock(completions_mutex_);
-    if (completions_.empty()) return;
+    if (completions_.empty()) return false;
   }
   settle();
+  return true;
 }
 
 void nbd_export_engine::impl::detach() {
@@ -340,8 +341,8 @@ int nbd_export_engine::poll_fd() const {
 void nbd_export_engine::poll() {
   impl_->poll();
 }
-void nbd_export_engine::deliver() {
-  impl_->deliver();
+bool nbd_export_engine::deliver() {
+  return impl_->deliver();
 }
 void nbd_export_engine::detach() {
   impl_->detach();

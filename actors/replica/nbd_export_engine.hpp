@@ -37,14 +37,16 @@ class nbd_export_engine {
   // engine serves its export and its peer stream from one thread, which saves two thread
   // wake-ups per request). attach() binds like start(). Then, all on one thread: poll()
   // whenever poll_fd() is readable (an epoll descriptor: add it to the caller's epoll set),
-  // deliver() after the device completed requests on that thread, and detach() at the end,
+  // deliver() after the device completed requests on that thread (true: it sent replies, and
+  // sessions it unblocked may have submitted more: carry those out and deliver() again),
+  // and detach() at the end,
   // once the device has completed everything it was given: replies go out on a best-effort
   // basis and every socket is closed. set_read_only() is then called from that thread only,
   // and applies at once.
   std::string attach();
   int poll_fd() const;
   void poll();
-  void deliver();
+  bool deliver();
   void detach();
 
   // Any thread. With true, once this returns no write, trim or write-zeroes parsed afterwards

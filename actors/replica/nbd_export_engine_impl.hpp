@@ -45,7 +45,7 @@ class nbd_export_engine::impl final : public block_completion_sink {
   void stop();
   std::string attach();
   void poll();
-  void deliver();
+  bool deliver();
   void detach();
   void set_read_only(bool read_only);
 

@@ -61,6 +61,7 @@ nlohmann::json fields(const replica_actor_state& st) {
       {"peer", s.peer_address},
       {"protocol", to_string(c.protocol)},
       {"direct", c.direct},
+      {"direct_active", s.direct_active},
       {"after_split_brain", to_string(c.after_split_brain)},
       {"size", c.size},
       {"region_size", c.region_size},

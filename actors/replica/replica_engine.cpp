@@ -186,8 +186,11 @@ void replica_engine::impl::run() {
       } else if (fd == export_fd_) {
         export_->poll();
       }
-      drain();
-      export_->deliver();  // replies to what completed
+      // Replies to what completed; the sessions they unblock may parse requests already
+      // read (edge-triggered: no new event would come for them): carry those out too.
+      do {
+        drain();
+      } while (export_->deliver());
     }
   }
   // A graceful stop: no longer primary (so the next start is not a crashed primary), a
@@ -199,6 +202,7 @@ void replica_engine::impl::run() {
   close_peer_socket();
   fail_everything(block_status::shutting_down);
   export_->detach();
+  loop_thread_.store(std::thread::id{});  // a later thread with this id is not the loop
   publish_status();
   std::lock_guard<std::mutex> lock(inbox_mutex_);
   for (auto& c : commands_) c->reply.set_value({false, "the volume is stopping"});
@@ -292,6 +296,7 @@ void replica_engine::impl::publish_status() {
   s.verify_running = core_->verify_running();
   s.writes_in_flight = parts_.size();
   s.bitmap_writes = store_->bitmap_writes();
+  s.direct_active = disk_ && disk_->direct_active();
   s.export_connections = export_ ? export_->open_connections() : 0;
   std::lock_guard<std::mutex> lock(status_mutex_);
   status_ = s;

@@ -113,6 +113,8 @@ class replica_engine::impl {
   std::string peer_address_;
   std::string peer_in_;
   std::string peer_out_;
+  size_t peer_out_off_ = 0;  // sent so far: erasing each send's bytes from the front would
+                             // move the whole backlog (megabytes under a bulk copy) every time
   bool peer_want_out_ = false;
   steady::time_point last_heard_{};
   steady::time_point next_ping_{};

@@ -104,6 +104,7 @@ void replica_engine::impl::adopt_peer(int fd, const std::string& address) {
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   peer_in_.clear();
   peer_out_.clear();
+  peer_out_off_ = 0;
   last_heard_ = steady::now();
   next_ping_ = last_heard_ + settings_.volume.ping_interval;
   ++counters_.connects;
@@ -168,11 +169,12 @@ void replica_engine::impl::read_peer() {
 
 void replica_engine::impl::flush_peer() {
   if (peer_fd_ < 0 || peer_connecting_) return;
-  while (!peer_out_.empty()) {
-    ssize_t n = ::send(peer_fd_, peer_out_.data(), peer_out_.size(), MSG_NOSIGNAL);
+  while (peer_out_off_ < peer_out_.size()) {
+    ssize_t n = ::send(peer_fd_, peer_out_.data() + peer_out_off_, peer_out_.size() - peer_out_off_,
+                       MSG_NOSIGNAL);
     if (n > 0) {
       counters_.bytes_to_peer += uint64_t(n);
-      peer_out_.erase(0, size_t(n));
+      peer_out_off_ += size_t(n);
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -180,12 +182,20 @@ void replica_engine::impl::flush_peer() {
     lose_peer(std::string("send to the peer failed: ") + std::strerror(errno));
     return;
   }
+  if (peer_out_off_ == peer_out_.size()) {
+    peer_out_.clear();
+    peer_out_off_ = 0;
+  } else if (peer_out_off_ >= (1u << 20) && peer_out_off_ * 2 >= peer_out_.size()) {
+    // Now and then, not at every send: the bytes left move once the sent part dominates.
+    peer_out_.erase(0, peer_out_off_);
+    peer_out_off_ = 0;
+  }
   update_peer_interest();
 }
 
 void replica_engine::impl::update_peer_interest() {
   if (peer_fd_ < 0 || peer_connecting_) return;
-  bool want = !peer_out_.empty();
+  bool want = peer_out_off_ < peer_out_.size();
   if (want == peer_want_out_) return;
   peer_want_out_ = want;
   epoll_event ev{};
@@ -203,6 +213,7 @@ void replica_engine::impl::close_peer_socket() {
   peer_want_out_ = false;
   peer_in_.clear();
   peer_out_.clear();
+  peer_out_off_ = 0;
 }
 
 void replica_engine::impl::lose_peer(const std::string& why) {

@@ -37,6 +37,7 @@ struct replica_status {
   uint64_t bytes_to_peer = 0, bytes_from_peer = 0;
   uint64_t protocol_errors = 0;  // malformed frames from the peer
   uint64_t bitmap_writes = 0;
+  bool direct_active = false;  // durable writes go through O_DIRECT (direct = true, not refused)
   uint64_t writes_in_flight = 0;
   uint16_t replication_port = 0;
   uint16_t export_port = 0;  // 0 while the export is closed (secondary)

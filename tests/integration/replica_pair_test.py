@@ -119,7 +119,7 @@ def main():
         wait_for("the pair in sync", lambda: state(a) == "primary/connected/up_to_date"
                  and state(b) == "secondary/connected/up_to_date", timeout=30)
         f = volume(a)
-        assert f["direct"] is True and volume(b)["direct"] is False
+        assert f["direct"] is True and f["direct_active"] is True and volume(b)["direct"] is False
         assert f["resync"]["full"] and f["resync"]["regions_total"] == SIZE // BLOCK, f["resync"]
         print(f"new pair: a primary, b synced in full ({f['resync']['regions_in_sync']} regions found "
               f"equal by checksum, {f['resync']['data_bytes_sent']} data bytes sent)")
