@@ -108,9 +108,9 @@ file_block_device::~file_block_device() {
   if (direct_fd_ >= 0) ::close(direct_fd_);
 }
 
-bool file_block_device::direct_fits(const block_request& r) const {
-  return direct_fd_ >= 0 && r.length > 0 && r.offset % direct_align_ == 0 &&
-         r.length % direct_align_ == 0;
+bool file_block_device::direct_fits(uint64_t offset, size_t length) const {
+  return direct_fd_ >= 0 && length > 0 && offset % direct_align_ == 0 &&
+         length % direct_align_ == 0;
 }
 
 char* file_block_device::aligned_buffer(size_t size) {
@@ -123,7 +123,8 @@ char* file_block_device::aligned_buffer(size_t size) {
   return buffer_.get();
 }
 
-block_status file_block_device::durable_write(int fd, char* data, size_t size, uint64_t at) {
+block_status file_block_device::durable_write(int fd, const char* bytes, size_t size, uint64_t at) {
+  char* data = const_cast<char*>(bytes);  // only ever read: whole() serves reads too
   if (have_dsync_write_) {
     // One call that returns once this write is durable (what FUA asks), rather than a write
     // and an fdatasync of the whole file. Kernels before 4.7 refuse the flag.
@@ -143,18 +144,31 @@ block_status file_block_device::durable_write(int fd, char* data, size_t size, u
   return s == block_status::ok ? sync() : s;
 }
 
-block_status file_block_device::direct_write(block_request& r) {
-  char* b = aligned_buffer(r.length);
+block_status file_block_device::direct_write(std::string_view data, uint64_t offset) {
+  char* b = aligned_buffer(data.size());
   if (b) {
-    std::memcpy(b, r.data.data(), r.length);
-    block_status s = durable_write(direct_fd_, b, r.length, r.offset);
+    std::memcpy(b, data.data(), data.size());
+    block_status s = durable_write(direct_fd_, b, data.size(), offset);
     // EINVAL is the direct path refusing (an alignment the kernel wants otherwise), not the
     // disk failing: this write and every later one go through the page cache instead.
     if (s != block_status::invalid) return s;
     ::close(direct_fd_);
     direct_fd_ = -1;
   }
-  return durable_write(fd_, r.data.data(), r.data.size(), r.offset);
+  return durable_write(fd_, data.data(), data.size(), offset);
+}
+
+block_status file_block_device::write_at(std::string_view data, uint64_t offset, bool fua) {
+  if (offset > size_ || data.size() > size_ - offset || data.empty()) return block_status::invalid;
+  if (read_only_) return block_status::read_only;
+  // Durable writes only: an ordinary write is cached until the next flush, so bulk writes
+  // (a resync, a client's unflushed stream) are batched by writeback, not one device round
+  // trip each.
+  if (fua && direct_fits(offset, data.size())) return direct_write(data, offset);
+  if (fua) return durable_write(fd_, data.data(), data.size(), offset);
+  char* p = const_cast<char*>(data.data());
+  return whole(p, data.size(), offset,
+               [&](char* b, size_t n, off_t at) { return ::pwrite(fd_, b, n, at); });
 }
 
 block_device_info file_block_device::info() const {
@@ -194,13 +208,7 @@ block_status file_block_device::run(block_request& r, std::string& data) {
                    [&](char* p, size_t n, off_t at) { return ::pread(fd_, p, n, at); });
     case block_op::write: {
       if (r.data.size() != r.length) return block_status::invalid;
-      // Durable writes only: an ordinary write is cached until the next flush, so bulk writes
-      // (a resync, a client's unflushed stream) are batched by writeback, not one device
-      // round trip each.
-      if (r.fua && direct_fits(r)) return direct_write(r);
-      if (r.fua) return durable_write(fd_, r.data.data(), r.data.size(), r.offset);
-      return whole(r.data.data(), r.data.size(), r.offset,
-                   [&](char* p, size_t n, off_t at) { return ::pwrite(fd_, p, n, at); });
+      return write_at(r.data, r.offset, r.fua);
     }
     case block_op::flush:
       return sync();

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "actors/replica/block_device.hpp"
 
@@ -48,16 +49,21 @@ class file_block_device final : public block_device {
   bool direct_active() const { return direct_fd_ >= 0; }
   void submit(block_request request, block_completion_sink& sink) override;
 
+  // A write of `data` at `offset` (durable on return with fua), as submit() would do it but
+  // without the copy a block_request needs: the replica engine's local half of a client write,
+  // whose bytes stay with the engine until the peer has them too.
+  block_status write_at(std::string_view data, uint64_t offset, bool fua);
+
  private:
   file_block_device(int fd, uint64_t size, bool read_only);
   block_status run(block_request& r, std::string& data);
   block_status sync();
   block_status write_zeroes(const block_request& r);
-  bool direct_fits(const block_request& r) const;
+  bool direct_fits(uint64_t offset, size_t length) const;
   char* aligned_buffer(size_t size);
-  block_status direct_write(block_request& r);
+  block_status direct_write(std::string_view data, uint64_t offset);
   // [at, at + size) durable on return: RWF_DSYNC, else a write and fdatasync.
-  block_status durable_write(int fd, char* data, size_t size, uint64_t at);
+  block_status durable_write(int fd, const char* data, size_t size, uint64_t at);
 
   int fd_;
   int direct_fd_ = -1;       // the same file opened O_DIRECT (settings::direct)

@@ -216,20 +216,15 @@ void replica_engine::impl::drain() {
 void replica_engine::impl::do_disk(replica_action& a) {
   captured_completion done;
   if (auto* w = std::get_if<local_write>(&a)) {
-    block_request r;
-    r.op = block_op::write;
-    r.offset = w->offset;
-    r.length = uint32_t(w->length);
-    r.fua = w->fua;
+    std::string_view data = w->data;
     if (w->client_write) {
+      // The bytes stay with the part until its ack (they may still have to go to the peer):
+      // written from there, not copied.
       auto p = parts_.find(*w->client_write);
-      // The bytes stay with the part until its ack (they may still have to go to the peer).
-      if (p != parts_.end()) r.data = p->second.data.substr(0, size_t(w->length));
-    } else {
-      r.data = std::move(w->data);
+      data = p != parts_.end() ? std::string_view(p->second.data) : std::string_view();
     }
-    disk_->submit(std::move(r), done);
-    carry_out(core_->local_write_done(w->io, done.done.status == block_status::ok));
+    block_status status = disk_->write_at(data.substr(0, size_t(w->length)), w->offset, w->fua);
+    carry_out(core_->local_write_done(w->io, status == block_status::ok));
   } else if (auto* f = std::get_if<local_flush>(&a)) {
     block_request r;
     r.op = block_op::flush;
