@@ -1,6 +1,5 @@
 #include "actors/replica/nbd_export_engine.hpp"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -47,12 +46,10 @@ std::string nbd_export_engine::impl::open() {
   if (!wake_.ok()) return std::string("eventfd: ") + std::strerror(errno);
   if (settings_.name.size() > 4096) return "export name over 4096 bytes (NBD's string limit)";
   std::string error;
-  listen_fd_ = net::open_listen_socket(SOCK_STREAM, settings_.address, settings_.port, error);
+  uint16_t bound = 0;
+  listen_fd_ = net::listen_or_inherit(-1, settings_.address, settings_.port, bound, error);
   if (listen_fd_ < 0) return error;
-  sockaddr_in bound{};
-  socklen_t len = sizeof bound;
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &len);
-  port_.store(ntohs(bound.sin_port));
+  port_.store(bound);
   epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epfd_ < 0) return std::string("epoll_create1: ") + std::strerror(errno);
   epoll_event ev{};

@@ -98,12 +98,10 @@ std::string replica_engine::impl::start() {
   if (rs.validate(&why) != replica_errc::none) return "replica settings: " + why;
   core_.emplace(rs, loaded.metadata, loaded.bitmap);
 
-  listen_fd_ = net::open_listen_socket(SOCK_STREAM, v.listen_address, v.listen_port, error);
+  uint16_t bound = 0;
+  listen_fd_ = net::listen_or_inherit(-1, v.listen_address, v.listen_port, bound, error);
   if (listen_fd_ < 0) return "replication listener: " + error;
-  sockaddr_in bound{};
-  socklen_t len = sizeof bound;
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &len);
-  replication_port_.store(ntohs(bound.sin_port));
+  replication_port_.store(bound);
 
   // The export is always open; it is read-only (and reads are refused) unless this member
   // is primary, as a DRBD secondary cannot be opened.
