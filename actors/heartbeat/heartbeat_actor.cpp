@@ -22,6 +22,14 @@ void poll_readiness(self_ptr self);
 // pair; auto_failback waits at most this long after the resync ends.
 constexpr auto readiness_interval = std::chrono::milliseconds(200);
 
+// The volumes of the replica resources, in start order.
+std::vector<std::string> replica_volumes(const heartbeat_actor_state& st) {
+  std::vector<std::string> volumes;
+  for (auto& r : st.cfg.resources)
+    if (r.step.kind == resource_kind::promote_replica) volumes.push_back(r.volume);
+  return volumes;
+}
+
 std::string ms_text(duration d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + "ms";
 }
@@ -285,10 +293,7 @@ void on_datagram(self_ptr self, size_t link, const std::vector<uint8_t>& bytes) 
 // after the actor first answers): then all are asked again 50 ms later, up to 20 times,
 // through (hb_retry_atom, 0) (ticket 0 is never a plan's).
 void inspect_replicas(self_ptr self) {
-  auto& st = self->state;
-  std::vector<std::string> volumes;
-  for (auto& r : st.cfg.resources)
-    if (r.step.kind == resource_kind::promote_replica) volumes.push_back(r.volume);
+  auto volumes = replica_volumes(self->state);
   auto finish = [self](std::string primary, bool starting) {
     auto& st = self->state;
     if (st.ready) return;
@@ -332,9 +337,7 @@ void poll_readiness(self_ptr self) {
   auto now = steady::now();
   if (st.readiness_pending || now < st.readiness_due) return;
   st.readiness_due = now + readiness_interval;
-  std::vector<std::string> volumes;
-  for (auto& r : st.cfg.resources)
-    if (r.step.kind == resource_kind::promote_replica) volumes.push_back(r.volume);
+  auto volumes = replica_volumes(st);
   if (volumes.empty()) {
     st.can_serve = true;
     return;

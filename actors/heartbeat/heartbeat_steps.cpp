@@ -55,15 +55,28 @@ void run_command_step(self_ptr self, uint64_t ticket, const std::vector<std::str
 
 // Finds the replica actor through the node (a restarted replica has a new handle).
 template <class Found, class Missing>
-void with_replica(self_ptr self, const std::string& volume, Found found, Missing missing) {
+void with_replica(self_ptr self, const std::string& volume, caf::timespan timeout, Found found,
+                  Missing missing) {
   auto node = self->system().registry().get(node_registry_name);
   if (!node) return missing(std::string("no node to look the replica up"));
   auto& path = self->state.path;
   auto replica_path = path.substr(0, path.rfind("heartbeat/")) + "replica/" + volume;
-  self->request(caf::actor_cast<caf::actor>(node), remaining(self->state), lookup_atom_v,
-                replica_path)
+  self->request(caf::actor_cast<caf::actor>(node), timeout, lookup_atom_v, replica_path)
       .then([=](caf::actor& replica) { found(replica); },
             [=](caf::error& err) { missing(describe(err)); });
+}
+
+// The state fields of `replica` (a JSON object), or a null json and why not.
+void ask_fields(self_ptr self, const caf::actor& replica, caf::timespan timeout,
+                replica_fields_handler done) {
+  self->request(replica, timeout, state_atom_v, std::string())
+      .then(
+          [=](const actor_state& s) {
+            auto f = nlohmann::json::parse(s.fields_json, nullptr, false);
+            if (!f.is_object()) return done(nullptr, "unreadable replica state");
+            done(f, "");
+          },
+          [=](caf::error& err) { done(nullptr, describe(err)); });
 }
 
 void retry_or_fail(self_ptr self, uint64_t ticket, const std::string& why) {
@@ -74,7 +87,7 @@ void retry_or_fail(self_ptr self, uint64_t ticket, const std::string& why) {
 void promote(self_ptr self, const step_request& r, const std::string& volume, bool force) {
   uint64_t ticket = r.ticket;
   with_replica(
-      self, volume,
+      self, volume, remaining(self->state),
       [=](caf::actor replica) {
         self->request(replica, remaining(self->state), replica_command_atom_v,
                       std::string(force ? "promote --force" : "promote"))
@@ -90,23 +103,19 @@ void promote(self_ptr self, const step_request& r, const std::string& volume, bo
                   // Fenced: the peer is surely down, so its "primary" role is stale (the stream
                   // has not timed out yet). Force only over an up-to-date disk: forcing an
                   // inconsistent copy would serve wrong data.
-                  self->request(replica, remaining(self->state), state_atom_v, std::string())
-                      .then(
-                          [=](const actor_state& s) {
-                            auto f = nlohmann::json::parse(s.fields_json, nullptr, false);
-                            auto disk = f.is_object() ? f.value("disk", "") : "";
-                            if (disk != "up_to_date")
-                              return report_step(self, ticket, step_status::failed,
-                                                 why + "; disk " + disk + ": not forcing");
-                            self->state.log->warn(
-                                "{}; the peer is fenced and our disk is "
-                                "up to date: forcing",
-                                why);
-                            promote(self, r, volume, true);
-                          },
-                          [=](caf::error& e) {
-                            retry_or_fail(self, ticket, why + "; " + describe(e));
-                          });
+                  ask_fields(self, replica, remaining(self->state),
+                             [=](const nlohmann::json& f, std::string error) {
+                               if (f.is_null())
+                                 return retry_or_fail(self, ticket, why + "; " + error);
+                               auto disk = f.value("disk", "");
+                               if (disk != "up_to_date")
+                                 return report_step(self, ticket, step_status::failed,
+                                                    why + "; disk " + disk + ": not forcing");
+                               self->state.log->warn(
+                                   "{}; the peer is fenced and our disk is up to date: forcing",
+                                   why);
+                               promote(self, r, volume, true);
+                             });
                 });
       },
       [=](std::string why) { retry_or_fail(self, ticket, "replica " + volume + ": " + why); });
@@ -120,7 +129,7 @@ void replica_step(self_ptr self, const step_request& r, const heartbeat_resource
       return promote(self, r, volume, false);
     case step_action::stop:
       return with_replica(
-          self, volume,
+          self, volume, remaining(self->state),
           [=](caf::actor replica) {
             self->request(replica, remaining(self->state), replica_command_atom_v,
                           std::string("demote"))
@@ -179,23 +188,10 @@ void address_step(self_ptr self, const step_request& r, const heartbeat_resource
 
 void query_replica(self_ptr self, const std::string& volume, caf::timespan timeout,
                    replica_fields_handler done) {
-  auto node = self->system().registry().get(node_registry_name);
-  if (!node) return done(nullptr, "no node to look the replica up");
-  auto& path = self->state.path;
-  auto replica_path = path.substr(0, path.rfind("heartbeat/")) + "replica/" + volume;
-  self->request(caf::actor_cast<caf::actor>(node), timeout, lookup_atom_v, replica_path)
-      .then(
-          [=](caf::actor& replica) {
-            self->request(replica, timeout, state_atom_v, std::string())
-                .then(
-                    [=](const actor_state& s) {
-                      auto f = nlohmann::json::parse(s.fields_json, nullptr, false);
-                      if (!f.is_object()) return done(nullptr, "unreadable replica state");
-                      done(f, "");
-                    },
-                    [=](caf::error& err) { done(nullptr, describe(err)); });
-          },
-          [=](caf::error& err) { done(nullptr, describe(err)); });
+  with_replica(
+      self, volume, timeout,
+      [=](const caf::actor& replica) { ask_fields(self, replica, timeout, done); },
+      [=](std::string why) { done(nullptr, why); });
 }
 
 void report_step(self_ptr self, uint64_t ticket, step_status status, std::string reason) {
