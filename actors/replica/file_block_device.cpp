@@ -159,7 +159,7 @@ block_status file_block_device::direct_write(std::string_view data, uint64_t off
 }
 
 block_status file_block_device::write_at(std::string_view data, uint64_t offset, bool fua) {
-  if (offset > size_ || data.size() > size_ - offset || data.empty()) return block_status::invalid;
+  if (offset > size_ || data.size() > size_ - offset) return block_status::invalid;
   if (read_only_) return block_status::read_only;
   // Durable writes only: an ordinary write is cached until the next flush, so bulk writes
   // (a resync, a client's unflushed stream) are batched by writeback, not one device round

@@ -221,9 +221,12 @@ void replica_engine::impl::do_disk(replica_action& a) {
       // The bytes stay with the part until its ack (they may still have to go to the peer):
       // written from there, not copied.
       auto p = parts_.find(*w->client_write);
-      data = p != parts_.end() ? std::string_view(p->second.data) : std::string_view();
+      data = p != parts_.end() ? std::string_view(p->second.data).substr(0, size_t(w->length))
+                               : std::string_view();
     }
-    block_status status = disk_->write_at(data.substr(0, size_t(w->length)), w->offset, w->fua);
+    // Bytes missing (a part gone) fail the write, as a request of the wrong length would.
+    block_status status =
+        data.size() != w->length ? block_status::invalid : disk_->write_at(data, w->offset, w->fua);
     carry_out(core_->local_write_done(w->io, status == block_status::ok));
   } else if (auto* f = std::get_if<local_flush>(&a)) {
     block_request r;
