@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -68,6 +69,11 @@ class listener_core {
       it = targets_.count(it->first) ? std::next(it) : last_up_.erase(it);
   }
   const std::map<std::string, target>& probe_targets() const { return targets_; }
+  std::set<std::string> probe_paths() const {
+    std::set<std::string> paths;
+    for (auto& [path, t] : targets_) paths.insert(path);
+    return paths;
+  }
 
   // A probe's verdict: its target and whether it is up ("down" only is down: unknown counts
   // as up, as for IPVS), or nothing for a path that is not ours.

@@ -4,7 +4,6 @@
 #include <caf/all.hpp>
 
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "actors/probe/probe_follower.hpp"
 #include "actors/proxy/http/http_engine.hpp"
@@ -170,16 +169,12 @@ void follow_probes(self_ptr self) {
   auto& st = self->state;
   auto subtree = st.path.substr(0, st.path.rfind("http/"));
   std::map<std::string, listener_core<http_engine>::target> targets;
-  std::set<std::string> paths;
   for (size_t p = 0; p < st.cfg.pool_checks.size(); ++p)
     if (st.cfg.pool_checks[p])
-      for (size_t s = 0; s < st.cfg.engine.pools[p].servers.size(); ++s) {
-        auto path = subtree + st.cfg.probe_name(p, s);
-        targets[path] = {p, s};
-        paths.insert(path);
-      }
+      for (size_t s = 0; s < st.cfg.engine.pools[p].servers.size(); ++s)
+        targets[subtree + st.cfg.probe_name(p, s)] = {p, s};
   st.core->set_probe_targets(std::move(targets));
-  st.probes.follow(self, paths);
+  st.probes.follow(self, st.core->probe_paths());
 }
 
 // A reload: a new engine with the new config takes the listening socket over (same address)

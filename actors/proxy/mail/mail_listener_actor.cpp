@@ -3,7 +3,6 @@
 #include <caf/all.hpp>
 
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "actors/probe/probe_follower.hpp"
 #include "actors/proxy/listener_core.hpp"
@@ -121,16 +120,12 @@ void follow_probes(self_ptr self) {
   auto& st = self->state;
   auto subtree = st.path.substr(0, st.path.rfind("mail/"));
   std::map<std::string, listener_core<mail_engine>::target> targets;
-  std::set<std::string> paths;
   for (size_t p = 0; p < st.cfg.pair_checks.size(); ++p)
     if (st.cfg.pair_checks[p])
-      for (size_t m = 0; m < st.cfg.engine.pairs[p].members.size(); ++m) {
-        auto probe_path = subtree + st.cfg.probe_name(p, m);
-        targets[probe_path] = {p, m};
-        paths.insert(probe_path);
-      }
+      for (size_t m = 0; m < st.cfg.engine.pairs[p].members.size(); ++m)
+        targets[subtree + st.cfg.probe_name(p, m)] = {p, m};
   st.core->set_probe_targets(std::move(targets));
-  st.probes.follow(self, paths);
+  st.probes.follow(self, st.core->probe_paths());
 }
 
 // A reload: a new engine with the new config (directory, pairs, limits, TLS) takes the
